@@ -1,0 +1,285 @@
+"""Scoring: a lens version's questions and a workload's answers in, risks out.
+
+Pure Python with no Django import (see ``reviews/loader.py`` for the ORM side), so it can be
+tested with plain tables and property tests and reused by pages, milestones and PDF reports.
+
+Rules, per question:
+- not applicable -> NOT_APPLICABLE; nothing selected -> UNANSWERED;
+- native banks (risk level per best practice): everything followed -> NONE, otherwise the
+  highest level among the practices neither followed nor marked not applicable ("None of
+  these" follows none of them);
+- imported banks: the lens's risk rules (``questions.rules.evaluate``), with practices marked
+  not applicable counted as satisfied; HIGH_RISK/MEDIUM_RISK/NO_RISK map to HIGH/MEDIUM/NONE.
+
+Per best practice: followed, not followed or not applicable. A practice not followed carries
+its own risk level in a native bank; in an imported bank it carries the question's risk when
+only that practice is missing (LOW when that alone leaves the question at no risk).
+
+Score (0-100): the mean over the answered, applicable questions of NONE=100, LOW=75,
+MEDIUM=50, HIGH=0; ``None`` while no applicable question is answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from questions import rules as rule_engine
+
+# Question risks
+UNANSWERED = "UNANSWERED"
+HIGH = "HIGH"
+MEDIUM = "MEDIUM"
+LOW = "LOW"
+NONE = "NONE"
+NOT_APPLICABLE = "NOT_APPLICABLE"
+QUESTION_RISKS = (UNANSWERED, HIGH, MEDIUM, LOW, NONE, NOT_APPLICABLE)
+RISK_LABELS = {
+    UNANSWERED: "Unanswered",
+    HIGH: "High risk",
+    MEDIUM: "Medium risk",
+    LOW: "Low risk",
+    NONE: "No improvements identified",
+    NOT_APPLICABLE: "Not applicable",
+}
+_SEVERITY = {HIGH: 3, MEDIUM: 2, LOW: 1, NONE: 0}
+_SCORE = {NONE: 100, LOW: 75, MEDIUM: 50, HIGH: 0}
+_RULE_RISK = {
+    rule_engine.HIGH_RISK: HIGH,
+    rule_engine.MEDIUM_RISK: MEDIUM,
+    rule_engine.NO_RISK: NONE,
+}
+
+# Practice statuses
+FOLLOWED = "followed"
+NOT_FOLLOWED = "not_followed"
+PRACTICE_NOT_APPLICABLE = "not_applicable"
+PRACTICE_UNANSWERED = "unanswered"
+
+NATIVE = "native"
+IMPORTED = "imported"
+
+
+# --- Inputs -----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Practice:
+    ref: str
+    title: str
+    risk: str | None = None  # HIGH / MEDIUM / LOW in native banks
+    is_none: bool = False  # the "None of these" choice
+    improvement_text: str = ""
+    improvement_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    ref: str
+    title: str
+    practices: tuple[Practice, ...]
+    rules: tuple[rule_engine.CompiledRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pillar:
+    ref: str
+    name: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    kind: str  # NATIVE or IMPORTED
+    pillars: tuple[Pillar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerState:
+    selected: frozenset[str] = frozenset()
+    is_applicable: bool = True
+    practices_not_applicable: frozenset[str] = frozenset()
+
+
+# --- Outputs ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PracticeResult:
+    ref: str
+    title: str
+    status: str
+    risk: str | None  # the risk while not followed; None when followed or not applicable
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    ref: str
+    title: str
+    pillar_ref: str
+    risk: str
+    practices: tuple[PracticeResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    pillar_ref: str
+    question_ref: str
+    question_title: str
+    practice_ref: str
+    practice_title: str
+    risk: str
+    improvement_text: str
+    improvement_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PillarResult:
+    ref: str
+    name: str
+    counts: Mapping[str, int]
+    score: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadResult:
+    questions: tuple[QuestionResult, ...]
+    pillars: tuple[PillarResult, ...]
+    counts: Mapping[str, int]
+    score: int | None
+    improvement_plan: tuple[PlanItem, ...] = field(default=())
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def answered(self) -> int:
+        return self.total - self.counts[UNANSWERED]
+
+    def question(self, ref: str) -> QuestionResult:
+        return next(q for q in self.questions if q.ref == ref)
+
+
+# --- Scoring ----------------------------------------------------------------------------------
+def _native_question(question: Question, answer: AnswerState) -> tuple[str, dict[str, str | None]]:
+    missing: dict[str, str | None] = {}
+    for practice in question.practices:
+        if practice.is_none or practice.ref in answer.practices_not_applicable:
+            continue
+        if practice.ref not in answer.selected:
+            missing[practice.ref] = practice.risk or HIGH
+    if not missing:
+        return NONE, missing
+    return max(missing.values(), key=lambda r: _SEVERITY[r]), missing
+
+
+def _imported_question(
+    question: Question, answer: AnswerState
+) -> tuple[str, dict[str, str | None]]:
+    satisfied = answer.selected | answer.practices_not_applicable
+    risk = _RULE_RISK[rule_engine.evaluate(question.rules, satisfied)]
+    real = [p for p in question.practices if not p.is_none]
+    all_refs = frozenset(p.ref for p in real) | answer.practices_not_applicable
+    missing: dict[str, str | None] = {}
+    for practice in real:
+        if practice.ref in satisfied:
+            continue
+        alone = _RULE_RISK[rule_engine.evaluate(question.rules, all_refs - {practice.ref})]
+        missing[practice.ref] = LOW if alone == NONE else alone
+    return risk, missing
+
+
+def score_question(bank_kind: str, question: Question, answer: AnswerState | None) -> tuple[
+    str, tuple[PracticeResult, ...]
+]:
+    """The question's risk and each practice's result."""
+    if answer is not None and not answer.is_applicable:
+        return NOT_APPLICABLE, tuple(
+            PracticeResult(p.ref, p.title, PRACTICE_NOT_APPLICABLE, None)
+            for p in question.practices
+            if not p.is_none
+        )
+    if answer is None or not answer.selected:
+        return UNANSWERED, tuple(
+            PracticeResult(
+                p.ref,
+                p.title,
+                PRACTICE_NOT_APPLICABLE
+                if answer and p.ref in answer.practices_not_applicable
+                else PRACTICE_UNANSWERED,
+                None,
+            )
+            for p in question.practices
+            if not p.is_none
+        )
+    scorer = _native_question if bank_kind == NATIVE else _imported_question
+    risk, missing = scorer(question, answer)
+    practices = []
+    for p in question.practices:
+        if p.is_none:
+            continue
+        if p.ref in answer.practices_not_applicable:
+            practices.append(PracticeResult(p.ref, p.title, PRACTICE_NOT_APPLICABLE, None))
+        elif p.ref in missing:
+            practices.append(PracticeResult(p.ref, p.title, NOT_FOLLOWED, missing[p.ref]))
+        else:
+            practices.append(PracticeResult(p.ref, p.title, FOLLOWED, None))
+    return risk, tuple(practices)
+
+
+def _counts(risks: list[str]) -> dict[str, int]:
+    counts = dict.fromkeys(QUESTION_RISKS, 0)
+    for risk in risks:
+        counts[risk] += 1
+    return counts
+
+
+def _score(risks: list[str]) -> int | None:
+    scored = [_SCORE[r] for r in risks if r in _SCORE]
+    if not scored:
+        return None
+    return round(sum(scored) / len(scored))
+
+
+def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadResult:
+    """Score every question of ``bank``; ``answers`` is keyed by ``answer_key``."""
+    questions: list[QuestionResult] = []
+    pillars: list[PillarResult] = []
+    plan: list[tuple[int, int, PlanItem]] = []
+    for pillar in bank.pillars:
+        pillar_risks = []
+        for question in pillar.questions:
+            answer = answers.get(answer_key(pillar.ref, question.ref))
+            risk, practices = score_question(bank.kind, question, answer)
+            pillar_risks.append(risk)
+            questions.append(QuestionResult(question.ref, question.title, pillar.ref, risk, practices))
+            by_ref = {p.ref: p for p in question.practices}
+            for result in practices:
+                if result.status != NOT_FOLLOWED:
+                    continue
+                practice = by_ref[result.ref]
+                item = PlanItem(
+                    pillar_ref=pillar.ref,
+                    question_ref=question.ref,
+                    question_title=question.title,
+                    practice_ref=practice.ref,
+                    practice_title=practice.title,
+                    risk=result.risk or HIGH,
+                    improvement_text=practice.improvement_text,
+                    improvement_url=practice.improvement_url,
+                )
+                plan.append((-_SEVERITY[item.risk], len(plan), item))
+        pillars.append(
+            PillarResult(pillar.ref, pillar.name, _counts(pillar_risks), _score(pillar_risks))
+        )
+    all_risks = [q.risk for q in questions]
+    plan.sort(key=lambda entry: entry[:2])
+    return WorkloadResult(
+        questions=tuple(questions),
+        pillars=tuple(pillars),
+        counts=_counts(all_risks),
+        score=_score(all_risks),
+        improvement_plan=tuple(item for _, _, item in plan),
+    )
+
+
+def answer_key(pillar_ref: str, question_ref: str) -> str:
+    """Question ids are unique within a pillar, so answers are keyed by both."""
+    return f"{pillar_ref}/{question_ref}"

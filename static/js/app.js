@@ -1,0 +1,1 @@
+// archreview: progressive enhancement only; every form also works with JavaScript off.
