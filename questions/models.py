@@ -87,9 +87,7 @@ class Pillar(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "ref"], name="uniq_pillar_ref")
-        ]
+        constraints = [models.UniqueConstraint(fields=["version", "ref"], name="uniq_pillar_ref")]
 
     def __str__(self) -> str:
         return self.name
@@ -106,9 +104,7 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["pillar__order", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["pillar", "ref"], name="uniq_question_ref")
-        ]
+        constraints = [models.UniqueConstraint(fields=["pillar", "ref"], name="uniq_question_ref")]
 
     def __str__(self) -> str:
         return self.title
@@ -138,9 +134,7 @@ class Choice(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["question", "ref"], name="uniq_choice_ref")
-        ]
+        constraints = [models.UniqueConstraint(fields=["question", "ref"], name="uniq_choice_ref")]
 
     def __str__(self) -> str:
         return self.title

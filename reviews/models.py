@@ -42,9 +42,7 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["team__name", "user__username"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="uniq_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="uniq_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.get_role_display()})"
@@ -149,6 +147,9 @@ class AnswerChange(models.Model):
 
     class Meta:
         ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.answer} v{self.version}"
 
 
 class Milestone(models.Model):

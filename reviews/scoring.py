@@ -186,9 +186,9 @@ def _imported_question(
     return risk, missing
 
 
-def score_question(bank_kind: str, question: Question, answer: AnswerState | None) -> tuple[
-    str, tuple[PracticeResult, ...]
-]:
+def score_question(
+    bank_kind: str, question: Question, answer: AnswerState | None
+) -> tuple[str, tuple[PracticeResult, ...]]:
     """The question's risk and each practice's result."""
     if answer is not None and not answer.is_applicable:
         return NOT_APPLICABLE, tuple(
@@ -249,7 +249,9 @@ def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadRe
             answer = answers.get(answer_key(pillar.ref, question.ref))
             risk, practices = score_question(bank.kind, question, answer)
             pillar_risks.append(risk)
-            questions.append(QuestionResult(question.ref, question.title, pillar.ref, risk, practices))
+            questions.append(
+                QuestionResult(question.ref, question.title, pillar.ref, risk, practices)
+            )
             by_ref = {p.ref: p for p in question.practices}
             for result in practices:
                 if result.status != NOT_FOLLOWED:

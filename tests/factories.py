@@ -107,12 +107,20 @@ def make_bank(
                 order=c,
             )
         ChoiceFactory(
-            question=question, ref=f"q{q}_no", title="None of these", risk="", is_none=True,
+            question=question,
+            ref=f"q{q}_no",
+            title="None of these",
+            risk="",
+            is_none=True,
             order=practices,
         )
         if kind != "native":
-            RiskRuleFactory(question=question, condition=" && ".join(
-                f"q{q}_c{c}" for c in range(practices)), risk="NO_RISK", order=0)
+            RiskRuleFactory(
+                question=question,
+                condition=" && ".join(f"q{q}_c{c}" for c in range(practices)),
+                risk="NO_RISK",
+                order=0,
+            )
             RiskRuleFactory(question=question, condition="default", risk="HIGH_RISK", order=1)
     if publish:
         LensVersion.objects.filter(pk=version.pk).update(

@@ -1,0 +1,72 @@
+"""Who may do what with a workload: the one permission-aware way views fetch a workload.
+
+Anything a user may not see is a 404 (we do not reveal that another team's workload exists);
+something they can see but their role may not do is a 403.
+
+| action            | architect | lead | staff (admin) |
+|-------------------|-----------|------|---------------|
+| VIEW (read pages, download reports) | yes | yes | yes |
+| EDIT (workload fields, answers, lens upgrade) | yes | no | yes |
+| MILESTONE (take milestones, request reports) | yes | yes | yes |
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from reviews.models import Membership, Role, Workload
+
+VIEW = "view"
+EDIT = "edit"
+MILESTONE = "milestone"
+
+_ROLES_FOR = {
+    VIEW: {Role.ARCHITECT, Role.LEAD},
+    EDIT: {Role.ARCHITECT},
+    MILESTONE: {Role.ARCHITECT, Role.LEAD},
+}
+
+
+def role_in_team(user, team_id: int) -> str | None:
+    return (
+        Membership.objects.filter(user=user, team_id=team_id).values_list("role", flat=True).first()
+    )
+
+
+def can(user, workload: Workload, action: str, *, role: str | None = None) -> bool:
+    """``role`` may be passed when the caller already knows it (saves a query)."""
+    if user.is_staff:
+        return True
+    if role is None:
+        role = role_in_team(user, workload.team_id)
+    return role in _ROLES_FOR[action]
+
+
+def get_workload_or_404(
+    user, workload_id: int, action: str = VIEW, *, queryset: QuerySet[Workload] | None = None
+) -> Workload:
+    """The workload if ``user`` may see it (404 otherwise) and may do ``action`` (403 otherwise).
+
+    Costs one query: the user's role comes back annotated on the workload (``user_role``).
+    """
+    from django.db.models import OuterRef, Subquery
+
+    base = queryset if queryset is not None else Workload.objects.all()
+    if not user.is_authenticated:
+        raise Http404
+    role_sq = Membership.objects.filter(user=user, team=OuterRef("team")).values("role")[:1]
+    try:
+        workload = (
+            base.visible_to(user)
+            .annotate(user_role=Subquery(role_sq))
+            .select_related("team", "lens_version__lens")
+            .distinct()
+            .get(pk=workload_id)
+        )
+    except Workload.DoesNotExist:
+        raise Http404("No such workload") from None
+    if not can(user, workload, action, role=workload.user_role):
+        raise PermissionDenied
+    return workload
