@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS served locally, no CDN
+    "config",  # operational model, tasks and commands (worker heartbeat, ensure_admin)
     "questions",
     "reviews",
 ]

@@ -21,3 +21,51 @@ def client_for():
         return client
 
     return make
+
+
+# --- real Celery worker -------------------------------------------------------------------------
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    """Build real Celery workers on the test database and test broker: ``worker_factory()``.
+
+    Returns a not-yet-started ``LiveWorker``; call ``.start()``. Every worker built here is
+    stopped at teardown, before pytest-django flushes the database.
+    """
+    from django.conf import settings
+
+    from tests.live_worker import LiveWorker, purge_broker, worker_database_url
+
+    purge_broker(settings.CELERY_BROKER_URL)
+    workers: list[LiveWorker] = []
+
+    def make() -> LiveWorker:
+        worker = LiveWorker(
+            database_url=worker_database_url(),
+            broker_url=settings.CELERY_BROKER_URL,
+            log_dir=tmp_path,
+        )
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.stop(timeout=5)
+        worker.kill()  # also reaps any orphaned pool child
+
+
+@pytest.fixture
+def live_worker(worker_factory):
+    """A started ``celery -A config worker`` (solo pool) reading the test Redis queue.
+
+    API: ``.start(pool=, env=, timeout=)``, ``.stop()``, ``.kill()`` (SIGKILL), ``.restart()``,
+    ``.is_alive``, ``.pid``, ``.log_text()``, ``.wait_until(predicate, timeout=)``.
+    """
+    return worker_factory().start()
+
+
+@pytest.fixture
+def rel_bank(db):
+    """The shipped REL 3-5 bank as its published ``LensVersion`` (loaded idempotently)."""
+    from questions.banks import load_rel_bank
+
+    return load_rel_bank()
