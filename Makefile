@@ -5,12 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/archreview
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint fmt bench install install-dev services clean
+.PHONY: run setup test lint fmt bench install install-dev services clean
 
+# --- install ----------------------------------------------------------------------------------
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -26,10 +29,66 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
-test: $(DEV_STAMP)
+# --- run: web + worker in the foreground, SQLite and a filesystem broker under var/ unless
+# DATABASE_URL / CELERY_BROKER_URL say otherwise. Every step is idempotent.
+var/secret_key:
+	@mkdir -p var
+	@(umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@)
+	@echo "Generated a new SECRET_KEY in $@ (keep it private; it signs sessions)."
+
+setup: $(STAMP) var/secret_key
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	@if $(MANAGE) help load_rel_bank >/dev/null 2>&1; then $(MANAGE) load_rel_bank; fi
+	$(MANAGE) ensure_admin
+
+run: setup
+	@echo "archreview: http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	exec $(BIN)/honcho start --port $(PORT)
+
+# --- test: real PostgreSQL, Redis and Celery worker --------------------------------------------
+# Starts the local PostgreSQL cluster and Redis when they are installed but stopped. pytest-django
+# creates (and drops) its own test_<name> database, so no other database is ever touched.
+services:
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  if ! command -v pg_ctlcluster >/dev/null || [ ! -d /etc/postgresql ]; then \
+	    echo "make test needs PostgreSQL on 127.0.0.1:5432 and it is not installed."; \
+	    echo "Install it (apt-get install postgresql) or set TEST_DATABASE_URL to a running server."; \
+	    exit 1; fi; \
+	  echo "Starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	fi
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  if ! command -v redis-server >/dev/null; then \
+	    echo "make test needs Redis on 127.0.0.1:6379 and it is not installed."; \
+	    echo "Install it (apt-get install redis-server) or set TEST_BROKER_URL to a running server."; \
+	    exit 1; fi; \
+	  echo "Starting Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null; \
+	  for i in $$(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done; \
+	fi
+
+test: $(DEV_STAMP) services
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only \
 	  ARCHREVIEW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
 
+# --- quality and figures ----------------------------------------------------------------------
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Every bench/bench_*.py prints its own figures; see docs/benchmarks.md.
+bench: $(DEV_STAMP) services
+	@set -e; for script in bench/bench_*.py; do \
+	  [ -e "$$script" ] || continue; \
+	  echo "== $$script"; \
+	  DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=bench-only \
+	    ARCHREVIEW_TESTING=1 $(BIN)/python "$$script"; \
+	done
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache

@@ -19,6 +19,9 @@ VAR_DIR = Path(env_str("ARCHREVIEW_VAR_DIR", str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY and (VAR_DIR / "secret_key").is_file():
+    # Written by `make run` on first start, so manage.py works by hand afterwards too.
+    SECRET_KEY = (VAR_DIR / "secret_key").read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -139,6 +142,12 @@ STORAGES = {
     },
 }
 
+if env_bool("ARCHREVIEW_TESTING", False):
+    # Tests run without collectstatic: whitenoise serves from the finders, as in development,
+    # instead of warning about a missing STATIC_ROOT.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -188,6 +197,24 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+
+# --- Reports ----------------------------------------------------------------------------------
+# A render past its own time limits is killed; a report left rendering longer than
+# REPORT_STALE_AFTER (its worker died) or queued longer than REPORT_QUEUE_TIMEOUT (its message
+# was lost) is re-queued by the sweep, and failed with a retry offered after the last attempt.
+REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 60)
+REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 90)
+REPORT_MAX_RETRIES = env_int("REPORT_MAX_RETRIES", 3)  # transient errors, with backoff
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)  # claims by a worker
+REPORT_STALE_AFTER = env_int("REPORT_STALE_AFTER", 150)  # > REPORT_TIME_LIMIT
+REPORT_QUEUE_TIMEOUT = env_int("REPORT_QUEUE_TIMEOUT", 900)
+REPORT_SWEEP_INTERVAL = env_int("REPORT_SWEEP_INTERVAL", 60)
+CELERY_BEAT_SCHEDULE = {
+    "report-sweep": {
+        "task": "reviews.tasks.sweep_reports",
+        "schedule": float(REPORT_SWEEP_INTERVAL),
+    },
+}
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
