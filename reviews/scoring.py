@@ -153,8 +153,14 @@ class WorkloadResult:
     def answered(self) -> int:
         return self.total - self.counts[UNANSWERED]
 
-    def question(self, ref: str) -> QuestionResult:
-        return next(q for q in self.questions if q.ref == ref)
+    def question(self, ref: str, pillar_ref: str | None = None) -> QuestionResult:
+        """A question's result; pass ``pillar_ref`` when ids repeat across pillars (they may:
+        ids are unique within their pillar only)."""
+        return next(
+            q
+            for q in self.questions
+            if q.ref == ref and (pillar_ref is None or q.pillar_ref == pillar_ref)
+        )
 
 
 # --- Scoring ----------------------------------------------------------------------------------

@@ -1,0 +1,280 @@
+"""Table-driven scoring tests: REL 3-5 against its documented risk levels, the ORR sample lens
+against its risk rules evaluated by hand. Pure Python, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviews import scoring
+from reviews.scoring import HIGH, LOW, MEDIUM, NONE, NOT_APPLICABLE, UNANSWERED, AnswerState
+from tests.reviews.scoring_banks import (
+    LENS_DIR,
+    REL_PILLAR,
+    REL_QUESTIONS,
+    lens_bank,
+    none_ref,
+    rel_bank,
+)
+
+REL = rel_bank()
+ORR = lens_bank(LENS_DIR / "orr-whitepaper-sample.json")
+
+
+def _rel_cases():
+    """(question, case name, answer, expected risk) for every REL question."""
+    for qref, practices in REL_QUESTIONS:
+        refs = frozenset(ref for ref, _ in practices)
+        levels = {risk for _, risk in practices}
+        highest = HIGH if HIGH in levels else MEDIUM if MEDIUM in levels else LOW
+        yield qref, "nothing ticked", AnswerState(), UNANSWERED
+        yield qref, "everything ticked", AnswerState(selected=refs), NONE
+        yield qref, "none of these", AnswerState(selected=frozenset({none_ref(qref)})), highest
+        yield qref, "not applicable", AnswerState(is_applicable=False), NOT_APPLICABLE
+        yield (
+            qref,
+            "not applicable, even with ticks",
+            AnswerState(selected=refs, is_applicable=False),
+            NOT_APPLICABLE,
+        )
+        for ref, risk in practices:
+            yield qref, f"{ref} missing", AnswerState(selected=refs - {ref}), risk
+            yield (
+                qref,
+                f"{ref} missing but marked not applicable",
+                AnswerState(selected=refs - {ref}, practices_not_applicable=frozenset({ref})),
+                NONE,
+            )
+
+
+REL_CASES = list(_rel_cases())
+
+
+@pytest.mark.parametrize(
+    ("question_ref", "answer", "expected"),
+    [(q, a, e) for q, _, a, e in REL_CASES],
+    ids=[f"{q}: {name}" for q, name, _, _ in REL_CASES],
+)
+def test_rel_question_risk_follows_the_documented_levels(question_ref, answer, expected):
+    result = scoring.score_workload(REL, {scoring.answer_key(REL_PILLAR, question_ref): answer})
+    assert result.question(question_ref).risk == expected
+    others = [q.risk for q in result.questions if q.ref != question_ref]
+    assert others == [UNANSWERED] * (len(REL_QUESTIONS) - 1)
+
+
+def test_rel_table_covers_every_level_of_every_question():
+    levels = {(q, e) for q, name, _, e in REL_CASES if name.endswith(" missing")}
+    assert (
+        "prevent-interaction-failure",
+        LOW,
+    ) in levels
+    assert {q for q, _ in levels} == {q for q, _ in REL_QUESTIONS}
+    assert sum(1 for _, name, _, _ in REL_CASES if name.endswith(" missing")) == 14
+
+
+def test_missing_practice_carries_its_own_level_and_appears_in_the_plan():
+    refs = frozenset(ref for ref, _ in REL_QUESTIONS[1][1])
+    missing = "rel_prevent_interaction_failure_constant_work"
+    answers = {
+        scoring.answer_key(REL_PILLAR, "prevent-interaction-failure"): AnswerState(
+            selected=refs - {missing}
+        )
+    }
+    result = scoring.score_workload(REL, answers)
+    practice = next(
+        p for p in result.question("prevent-interaction-failure").practices if p.ref == missing
+    )
+    assert (practice.status, practice.risk) == (scoring.NOT_FOLLOWED, LOW)
+    assert [(i.practice_ref, i.risk) for i in result.improvement_plan] == [(missing, LOW)]
+
+
+def test_plan_orders_by_risk_then_bank_order():
+    answers = {
+        scoring.answer_key(REL_PILLAR, qref): AnswerState(selected=frozenset({none_ref(qref)}))
+        for qref, _ in REL_QUESTIONS
+    }
+    plan = scoring.score_workload(REL, answers).improvement_plan
+    expected_high = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == HIGH]
+    expected_medium = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == MEDIUM]
+    expected_low = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == LOW]
+    assert [i.practice_ref for i in plan] == expected_high + expected_medium + expected_low
+    assert len(plan) == 14
+
+
+def test_score_weights_no_risk_100_low_75_medium_50_high_0():
+    q3, q4, q5 = (frozenset(ref for ref, _ in ps) for _, ps in REL_QUESTIONS)
+    answers = {
+        scoring.answer_key(REL_PILLAR, "service-architecture"): AnswerState(selected=q3),
+        scoring.answer_key(REL_PILLAR, "prevent-interaction-failure"): AnswerState(
+            selected=q4 - {"rel_prevent_interaction_failure_constant_work"}
+        ),
+        scoring.answer_key(REL_PILLAR, "mitigate-interaction-failure"): AnswerState(
+            selected=q5 - {"rel_mitigate_interaction_failure_stateless"}
+        ),
+    }
+    result = scoring.score_workload(REL, answers)
+    assert [q.risk for q in result.questions] == [NONE, LOW, MEDIUM]
+    assert result.score == round((100 + 75 + 50) / 3)
+    assert result.pillars[0].score == result.score
+
+
+def test_score_ignores_unanswered_and_not_applicable_questions():
+    q3 = frozenset(ref for ref, _ in REL_QUESTIONS[0][1])
+    answers = {
+        scoring.answer_key(REL_PILLAR, "service-architecture"): AnswerState(
+            selected=q3 - {"rel_service_architecture_monolith_soa_microservice"}
+        ),
+        scoring.answer_key(REL_PILLAR, "prevent-interaction-failure"): AnswerState(
+            is_applicable=False
+        ),
+    }
+    result = scoring.score_workload(REL, answers)
+    assert result.score == 0
+    assert result.counts[HIGH] == result.counts[NOT_APPLICABLE] == result.counts[UNANSWERED] == 1
+    assert result.answered == 2
+
+
+def test_score_is_none_until_an_applicable_question_is_answered():
+    assert scoring.score_workload(REL, {}).score is None
+    only_na = {
+        scoring.answer_key(REL_PILLAR, qref): AnswerState(is_applicable=False)
+        for qref, _ in REL_QUESTIONS
+    }
+    assert scoring.score_workload(REL, only_na).score is None
+
+
+# --- ORR sample lens: each rule evaluated by hand -----------------------------------------------
+ORR_CASES = [
+    # (pillar, question, selected, practices not applicable, expected)
+    ("architecture", "architecture_architecture_diagram", {"architecture_diagram"}, set(), MEDIUM),
+    ("architecture", "architecture_architecture_diagram", {"data_flow_diagram"}, set(), MEDIUM),
+    (
+        "architecture",
+        "architecture_architecture_diagram",
+        {"data_flow_diagram", "architecture_diagram"},
+        set(),
+        NONE,
+    ),
+    # a practice marked not applicable counts as satisfied in a rule
+    (
+        "architecture",
+        "architecture_architecture_diagram",
+        {"architecture_diagram"},
+        {"data_flow_diagram"},
+        NONE,
+    ),
+    ("architecture", "architecture_architecture_diagram", set(), set(), UNANSWERED),
+    ("architecture", "architecture_api_matrix", {"table_provided"}, set(), NONE),
+    (
+        "architecture",
+        "architecture_failure_models",
+        {"failure_model_documented", "hard_failures_known", "soft_failures_known"},
+        set(),
+        MEDIUM,
+    ),
+    (
+        "architecture",
+        "architecture_failure_models",
+        {"failure_model_documented", "hard_failures_known"},
+        set(),
+        HIGH,
+    ),
+    (
+        "architecture",
+        "architecture_failure_models",
+        {
+            "failure_model_documented",
+            "soft_failures_known",
+            "soft_failures_detection",
+            "soft_failures_runbooks",
+            "hard_failures_known",
+            "hard_failures_detection",
+            "hard_failures_runbooks",
+        },
+        set(),
+        NONE,
+    ),
+    ("architecture", "architecture_dependency_retry", {"sync_API", "aws_services"}, set(), HIGH),
+    # "(rto_defined) && (!rto_defined)" can never hold: only the default is left
+    ("architecture", "architecture_rpo_rto", {"rto_defined"}, set(), HIGH),
+    ("architecture", "architecture_rpo_rto", {"rto_defined", "rto_verified"}, set(), NONE),
+    ("release_quality", "releases_deployment_rollback", {"manual_rollback"}, set(), MEDIUM),
+    # the first matching rule wins
+    (
+        "release_quality",
+        "releases_deployment_rollback",
+        {"manual_rollback", "auto_rollback"},
+        set(),
+        NONE,
+    ),
+    ("release_quality", "architecture_load_testing", {"lb_1x"}, set(), MEDIUM),
+    ("release_quality", "architecture_load_testing", {"lb_2x", "lb_xx"}, set(), HIGH),
+    ("release_quality", "architecture_load_testing", {"lb_1x", "lb_2x"}, set(), MEDIUM),
+    ("release_quality", "releases_canary_errors", {"canary_ops"}, set(), HIGH),
+    ("release_quality", "releases_canary_errors", {"canaries_exist"}, set(), MEDIUM),
+    (
+        "event_management",
+        "event_jvm_metrics",
+        {"jvm_metrics", "mem_utilization", "cpu_utilization"},
+        set(),
+        MEDIUM,
+    ),
+    # inode and fs present: the MEDIUM rule fails, fd missing fails NO_RISK, so the default
+    (
+        "event_management",
+        "event_jvm_metrics",
+        {"jvm_metrics", "mem_utilization", "cpu_utilization", "inode_capacity", "fs_capacity"},
+        set(),
+        HIGH,
+    ),
+    # the default rule of this question is MEDIUM, not HIGH
+    ("event_management", "event_resilience_recoveries", {"runbooks_exist"}, set(), MEDIUM),
+    ("event_management", "event_kpis", {"kpis_reviewed"}, set(), HIGH),
+]
+
+
+@pytest.mark.parametrize(
+    ("pillar", "question", "selected", "not_applicable", "expected"),
+    ORR_CASES,
+    ids=[f"{q}:{'+'.join(sorted(s)) or 'nothing'}" for _, q, s, _, _ in ORR_CASES],
+)
+def test_orr_engine_agrees_with_rules_evaluated_by_hand(
+    pillar, question, selected, not_applicable, expected
+):
+    answer = AnswerState(
+        selected=frozenset(selected), practices_not_applicable=frozenset(not_applicable)
+    )
+    result = scoring.score_workload(ORR, {scoring.answer_key(pillar, question): answer})
+    assert result.question(question).risk == expected
+
+
+def test_orr_not_applicable_question_is_counted_apart():
+    answers = {
+        scoring.answer_key("architecture", "architecture_api_matrix"): AnswerState(
+            selected=frozenset({"table_provided"}), is_applicable=False
+        ),
+        scoring.answer_key("architecture", "architecture_retry_timeouts"): AnswerState(
+            selected=frozenset({"reviewed"})
+        ),
+    }
+    result = scoring.score_workload(ORR, answers)
+    architecture = result.pillars[0]
+    assert architecture.counts[NOT_APPLICABLE] == 1
+    assert architecture.counts[NONE] == 1
+    assert architecture.counts[UNANSWERED] == 4
+    assert result.counts[UNANSWERED] == 14
+
+
+def test_orr_missing_practice_takes_the_risk_it_alone_would_cause():
+    key = scoring.answer_key("release_quality", "releases_deployment_rollback")
+    result = scoring.score_workload(
+        ORR, {key: AnswerState(selected=frozenset({"manual_rollback"}))}
+    )
+    practices = {p.ref: p for p in result.question("releases_deployment_rollback").practices}
+    assert practices["manual_rollback"].status == scoring.FOLLOWED
+    assert (practices["auto_rollback"].status, practices["auto_rollback"].risk) == (
+        scoring.NOT_FOLLOWED,
+        MEDIUM,
+    )
+    item = result.improvement_plan[0]
+    assert item.practice_ref == "auto_rollback"
+    assert item.improvement_text.startswith("In blue/green deployment environments")

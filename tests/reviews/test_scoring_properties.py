@@ -1,0 +1,223 @@
+"""Property tests of the scoring engine (hypothesis, 1,000 examples each, no database).
+
+Banks: REL 3-5 and random level-derived (native) banks, plus every custom-lens JSON file
+shipped in tests/reviews/data/lenses, each built in pure Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviews import scoring
+from reviews.scoring import NONE, NOT_APPLICABLE, QUESTION_RISKS, UNANSWERED, AnswerState
+from tests.reviews.scoring_banks import LENS_FILES, lens_bank, rel_bank
+
+MANY = settings(max_examples=1000, deadline=None)
+SEVERITY = {scoring.HIGH: 3, scoring.MEDIUM: 2, scoring.LOW: 1, scoring.NONE: 0}
+
+REL = rel_bank()
+LENS_BANKS = [lens_bank(path) for path in LENS_FILES]
+assert len(LENS_BANKS) == 4  # a missing data file must fail loudly, not shrink the test
+
+
+# --- strategies -------------------------------------------------------------------------------
+@st.composite
+def native_banks(draw) -> scoring.Bank:
+    pillars = []
+    for p in range(draw(st.integers(1, 3))):
+        questions = []
+        for q in range(draw(st.integers(1, 4))):
+            level = st.sampled_from([scoring.HIGH, scoring.MEDIUM, scoring.LOW])
+            levels = draw(st.lists(level, min_size=1, max_size=8))
+            practices = tuple(
+                scoring.Practice(f"p{p}q{q}c{i}", f"Practice {i}", level)
+                for i, level in enumerate(levels)
+            )
+            if draw(st.booleans()):
+                practices += (scoring.Practice(f"p{p}q{q}_no", "None of these", is_none=True),)
+            questions.append(scoring.Question(f"q{q}", f"Question {q}", practices))
+        pillars.append(scoring.Pillar(f"p{p}", f"Pillar {p}", tuple(questions)))
+    return scoring.Bank(scoring.NATIVE, tuple(pillars))
+
+
+def level_banks():
+    return st.one_of(st.just(REL), native_banks())
+
+
+def every_bank():
+    return st.one_of(st.just(REL), native_banks(), st.sampled_from(LENS_BANKS))
+
+
+def _questions(bank: scoring.Bank):
+    return [(pillar.ref, question) for pillar in bank.pillars for question in pillar.questions]
+
+
+@st.composite
+def answer_for(draw, question: scoring.Question) -> AnswerState | None:
+    # Bit masks rather than lists: one draw per field keeps 1,000 examples of a 42-question
+    # lens fast.
+    if draw(st.integers(0, 9)) == 0:
+        return None  # never saved
+    refs = [p.ref for p in question.practices]
+    selected = draw(st.integers(0, 2 ** len(refs) - 1))
+    not_applicable = draw(st.integers(0, 2 ** len(refs) - 1)) if draw(st.booleans()) else 0
+    return AnswerState(
+        selected=frozenset(ref for i, ref in enumerate(refs) if selected >> i & 1),
+        is_applicable=draw(st.integers(0, 7)) != 0,
+        practices_not_applicable=frozenset(
+            ref for i, ref in enumerate(refs) if not_applicable >> i & 1
+        ),
+    )
+
+
+@st.composite
+def bank_and_answers(draw, banks):
+    bank = draw(banks)
+    answers = {}
+    for pillar_ref, question in _questions(bank):
+        answer = draw(answer_for(question))
+        if answer is not None:
+            answers[scoring.answer_key(pillar_ref, question.ref)] = answer
+    return bank, answers
+
+
+# --- level-derived banks ----------------------------------------------------------------------
+@MANY
+@given(case=bank_and_answers(level_banks()), data=st.data())
+def test_following_one_more_practice_never_raises_a_question_risk(case, data):
+    bank, answers = case
+    pillar_ref, question = data.draw(st.sampled_from(_questions(bank)))
+    key = scoring.answer_key(pillar_ref, question.ref)
+    before = answers.get(key) or AnswerState()
+    extra = data.draw(st.sampled_from([p.ref for p in question.practices if not p.is_none]))
+    after = AnswerState(
+        selected=before.selected | {extra},
+        is_applicable=before.is_applicable,
+        practices_not_applicable=before.practices_not_applicable,
+    )
+    scored_before = scoring.score_workload(bank, {**answers, key: before})
+    scored_after = scoring.score_workload(bank, {**answers, key: after})
+    result_before = scored_before.question(question.ref, pillar_ref)
+    result_after = scored_after.question(question.ref, pillar_ref)
+    if result_before.risk in SEVERITY:
+        # An answered question: one more practice followed can only lower or keep the risk.
+        assert SEVERITY[result_after.risk] <= SEVERITY[result_before.risk]
+    else:
+        # Unanswered stays unanswered only if nothing is ticked; NA stays NA.
+        assert result_before.risk in (UNANSWERED, NOT_APPLICABLE)
+        assert result_after.risk == NOT_APPLICABLE or result_after.risk in SEVERITY
+
+
+@MANY
+@given(case=bank_and_answers(level_banks()), data=st.data())
+def test_everything_followed_gives_no_risk(case, data):
+    bank, answers = case
+    pillar_ref, question = data.draw(st.sampled_from(_questions(bank)))
+    key = scoring.answer_key(pillar_ref, question.ref)
+    previous = answers.get(key) or AnswerState()
+    every = frozenset(p.ref for p in question.practices if not p.is_none)
+    with_none = data.draw(st.booleans())
+    selected = every | (
+        {p.ref for p in question.practices if p.is_none} if with_none else frozenset()
+    )
+    answers[key] = AnswerState(
+        selected=selected, practices_not_applicable=previous.practices_not_applicable
+    )
+    result = scoring.score_workload(bank, answers).question(question.ref, pillar_ref)
+    assert result.risk == NONE
+    assert all(p.status != scoring.NOT_FOLLOWED for p in result.practices)
+
+
+# --- every bank -------------------------------------------------------------------------------
+@MANY
+@given(case=bank_and_answers(every_bank()), data=st.data())
+def test_marking_a_question_not_applicable_moves_only_that_question(case, data):
+    """Marking a question not applicable puts it in NOT_APPLICABLE, takes it out of the count it
+    was in, and leaves every other question's result (and so every other count) unchanged."""
+    bank, answers = case
+    pillar_ref, question = data.draw(st.sampled_from(_questions(bank)))
+    key = scoring.answer_key(pillar_ref, question.ref)
+    before = scoring.score_workload(bank, answers)
+    previous = answers.get(key) or AnswerState()
+    marked = {
+        **answers,
+        key: AnswerState(
+            selected=previous.selected,
+            is_applicable=False,
+            practices_not_applicable=previous.practices_not_applicable,
+        ),
+    }
+    after = scoring.score_workload(bank, marked)
+
+    def others(result):
+        return [q for q in result.questions if (q.pillar_ref, q.ref) != (pillar_ref, question.ref)]
+
+    assert others(after) == others(before)
+    old_risk = next(
+        q.risk for q in before.questions if (q.pillar_ref, q.ref) == (pillar_ref, question.ref)
+    )
+    expected = Counter(before.counts)
+    expected[old_risk] -= 1
+    expected[NOT_APPLICABLE] += 1
+    assert dict(after.counts) == {risk: expected[risk] for risk in QUESTION_RISKS}
+    assert after.question(question.ref, pillar_ref).risk == NOT_APPLICABLE
+    marked_result = after.question(question.ref, pillar_ref)
+    assert all(p.status == scoring.PRACTICE_NOT_APPLICABLE for p in marked_result.practices)
+    planned = {(i.pillar_ref, i.question_ref) for i in after.improvement_plan}
+    assert (pillar_ref, question.ref) not in planned
+
+
+@MANY
+@given(case=bank_and_answers(every_bank()))
+def test_counts_add_up_to_the_number_of_questions(case):
+    bank, answers = case
+    result = scoring.score_workload(bank, answers)
+    assert set(result.counts) == set(QUESTION_RISKS)
+    assert sum(result.counts.values()) == len(_questions(bank)) == result.total
+    for pillar, pillar_result in zip(bank.pillars, result.pillars, strict=True):
+        assert sum(pillar_result.counts.values()) == len(pillar.questions)
+    for risk in QUESTION_RISKS:
+        assert sum(p.counts[risk] for p in result.pillars) == result.counts[risk]
+    assert result.answered == result.total - result.counts[UNANSWERED]
+    assert result.score is None or 0 <= result.score <= 100
+
+
+@MANY
+@given(case=bank_and_answers(every_bank()))
+def test_results_are_deterministic_whatever_the_order_of_answers(case):
+    bank, answers = case
+    first = scoring.score_workload(bank, answers)
+    shuffled = {
+        key: AnswerState(
+            selected=frozenset(sorted(a.selected, reverse=True)),
+            is_applicable=a.is_applicable,
+            practices_not_applicable=frozenset(sorted(a.practices_not_applicable, reverse=True)),
+        )
+        for key, a in reversed(list(answers.items()))
+    }
+    assert scoring.score_workload(bank, shuffled) == first
+    assert scoring.score_workload(bank, answers) == first
+
+
+@MANY
+@given(case=bank_and_answers(every_bank()))
+def test_plan_lists_exactly_the_practices_not_followed_by_risk_then_bank_order(case):
+    bank, answers = case
+    result = scoring.score_workload(bank, answers)
+    not_followed = [
+        (q.pillar_ref, q.ref, p.ref)
+        for q in result.questions
+        for p in q.practices
+        if p.status == scoring.NOT_FOLLOWED
+    ]
+    plan = [(i.pillar_ref, i.question_ref, i.practice_ref) for i in result.improvement_plan]
+    assert sorted(plan) == sorted(not_followed)
+    order = {entry: n for n, entry in enumerate(not_followed)}
+    keys = [
+        (-SEVERITY[i.risk], order[(i.pillar_ref, i.question_ref, i.practice_ref)])
+        for i in result.improvement_plan
+    ]
+    assert keys == sorted(keys)
