@@ -198,6 +198,9 @@ class Report(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the report was last handed to the broker: the sweep re-sends a report left queued
+    # (a lost message) measured from here.
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_upload_to, blank=True)
