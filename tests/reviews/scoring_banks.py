@@ -16,7 +16,8 @@ LENS_FILES = sorted(LENS_DIR.glob("*.json"))
 
 H, M, L = scoring.HIGH, scoring.MEDIUM, scoring.LOW
 
-# (question id, [(choice id, risk level)]) from /work/shared/rel-3-5-facts.md
+# (question id, [(choice id, risk level)]) from the REL 3-5 facts (shared/rel-3-5-facts.md):
+# the expectation the shipped bank is checked against.
 REL_QUESTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "service-architecture",
@@ -51,23 +52,47 @@ REL_QUESTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 REL_PILLAR = "reliability"
 
 
+SHIPPED_REL = Path(__file__).parents[2] / "questions" / "banks" / "rel-3-5.json"
+
+
 def none_ref(question_ref: str) -> str:
-    return f"{question_ref}_no"
+    """The "None of these" choice of a REL question in the shipped bank."""
+    data = json.loads(SHIPPED_REL.read_text(encoding="utf-8"))
+    return next(
+        c["id"]
+        for p in data["pillars"]
+        for q in p["questions"]
+        if q["id"] == question_ref
+        for c in q["choices"]
+        if c.get("isNone")
+    )
 
 
 def rel_bank() -> scoring.Bank:
-    questions = tuple(
-        scoring.Question(
-            ref=qref,
-            title=qref,
-            practices=tuple(scoring.Practice(ref, ref, risk) for ref, risk in practices)
-            + (scoring.Practice(none_ref(qref), "None of these", None, is_none=True),),
+    """The shipped REL 3-5 bank (questions/banks/rel-3-5.json) as the loader would build it,
+    in pure Python so that property tests need no database."""
+    data = json.loads(SHIPPED_REL.read_text(encoding="utf-8"))
+    pillars = []
+    for pillar in data["pillars"]:
+        questions = tuple(
+            scoring.Question(
+                ref=q["id"],
+                title=q["title"],
+                practices=tuple(
+                    scoring.Practice(
+                        ref=c["id"],
+                        title=c["title"],
+                        risk=c.get("risk") or None,
+                        is_none=bool(c.get("isNone")),
+                        improvement_text=c.get("improvementPlan", ""),
+                    )
+                    for c in q["choices"]
+                ),
+            )
+            for q in pillar["questions"]
         )
-        for qref, practices in REL_QUESTIONS
-    )
-    return scoring.Bank(
-        kind=scoring.NATIVE, pillars=(scoring.Pillar(REL_PILLAR, "Reliability", questions),)
-    )
+        pillars.append(scoring.Pillar(pillar["id"], pillar["name"], questions))
+    return scoring.Bank(kind=scoring.NATIVE, pillars=tuple(pillars))
 
 
 def bank_from_lens_json(data: dict) -> scoring.Bank:

@@ -61,6 +61,34 @@ def test_rel_question_risk_follows_the_documented_levels(question_ref, answer, e
     assert others == [UNANSWERED] * (len(REL_QUESTIONS) - 1)
 
 
+def test_shipped_rel_bank_has_the_documented_ids_and_levels():
+    shipped = [
+        (q.ref, tuple((p.ref, p.risk) for p in q.practices if not p.is_none))
+        for q in REL.pillars[0].questions
+    ]
+    assert shipped == [(q, tuple(ps)) for q, ps in REL_QUESTIONS]
+    assert [p.ref for p in REL.pillars] == [REL_PILLAR]
+    assert all(sum(p.is_none for p in q.practices) == 1 for q in REL.pillars[0].questions)
+
+
+@pytest.mark.django_db
+def test_loader_builds_the_same_rel_bank_from_the_database(rel_bank):
+    from reviews import loader
+
+    loaded = loader.banks_for_versions([rel_bank.pk])[rel_bank.pk]
+
+    def shape(bank):
+        return [
+            (p.ref, q.ref, c.ref, c.risk, c.is_none)
+            for p in bank.pillars
+            for q in p.questions
+            for c in q.practices
+        ]
+
+    assert loaded.kind == scoring.NATIVE
+    assert shape(loaded) == shape(REL)
+
+
 def test_rel_table_covers_every_level_of_every_question():
     levels = {(q, e) for q, name, _, e in REL_CASES if name.endswith(" missing")}
     assert (
