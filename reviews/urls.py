@@ -2,11 +2,62 @@
 
 from django.urls import path
 
-from reviews.views import dashboard
+from reviews.views import dashboard, questionnaire, workloads
+from reviews.views import reports as report_views
 
 app_name = "reviews"
 
 urlpatterns = [
     # dashboard
     path("", dashboard.dashboard, name="dashboard"),
+    # workloads
+    path("workloads/", workloads.workload_list, name="workload_list"),
+    path("workloads/new/", workloads.workload_new, name="workload_new"),
+    path("workloads/<int:workload_id>/edit/", workloads.workload_edit, name="workload_edit"),
+    path(
+        "workloads/<int:workload_id>/archive/",
+        workloads.workload_archive_view,
+        name="workload_archive",
+    ),
+    path(
+        "workloads/<int:workload_id>/upgrade/", workloads.workload_upgrade, name="workload_upgrade"
+    ),
+    # questionnaire
+    path(
+        "workloads/<int:workload_id>/overview/",
+        questionnaire.workload_overview,
+        name="workload_overview",
+    ),
+    path(
+        "workloads/<int:workload_id>/questions/<int:question_id>/",
+        questionnaire.question_page,
+        name="question",
+    ),
+    path(
+        "workloads/<int:workload_id>/questions/<int:question_id>/history/",
+        questionnaire.question_history,
+        name="question_history",
+    ),
+    # reports
+    path("workloads/<int:workload_id>/reports/", report_views.report_list, name="report_list"),
+    path(
+        "workloads/<int:workload_id>/reports/request/",
+        report_views.report_request_view,
+        name="report_request",
+    ),
+    path(
+        "workloads/<int:workload_id>/reports/<int:report_id>/status/",
+        report_views.report_status,
+        name="report_status",
+    ),
+    path(
+        "workloads/<int:workload_id>/reports/<int:report_id>/retry/",
+        report_views.report_retry_view,
+        name="report_retry",
+    ),
+    path(
+        "workloads/<int:workload_id>/reports/<int:report_id>/download/",
+        report_views.report_download,
+        name="report_download",
+    ),
 ]

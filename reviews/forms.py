@@ -1,0 +1,304 @@
+"""Forms of the reviews app: workloads and the answer form built from a question's rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+
+from questions.models import Choice, LensVersion, Question
+from reviews.models import Answer, NotApplicableReason, Role, Team, Workload
+from reviews.services.answers import NOTES_MAX, PRACTICE_NOTE_MAX
+from reviews.services.workloads import default_lens_version, published_versions
+
+
+# --- Workloads --------------------------------------------------------------------------------
+class RegionsField(forms.CharField):
+    """Comma-separated input, stored as a list of region names."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        regions = [part.strip() for part in text.split(",")]
+        return list(dict.fromkeys(r for r in regions if r))
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        too_long = [r for r in value if len(r) > 100]
+        if too_long:
+            raise ValidationError("Each region name is limited to 100 characters.")
+
+
+class LensVersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LensVersion) -> str:
+        label = f" ({obj.label})" if obj.label else ""
+        return f"{obj.lens.name} — version {obj.number}{label}"
+
+
+class WorkloadForm(forms.ModelForm):
+    regions = RegionsField(
+        required=False,
+        max_length=1000,
+        help_text="Separate regions with commas, e.g. eu-west-1, eu-central-1.",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+    architectural_design = forms.URLField(
+        label="Architectural design link",
+        required=False,
+        max_length=2048,
+        assume_scheme="https",
+        help_text="A link to the design document or diagram.",
+    )
+    lens_version = LensVersionChoiceField(
+        queryset=LensVersion.objects.none(),
+        empty_label=None,
+        label="Lens",
+        help_text="The question bank this workload is reviewed against.",
+    )
+
+    class Meta:
+        model = Workload
+        fields = [
+            "name",
+            "description",
+            "team",
+            "environment",
+            "lens_version",
+            "regions",
+            "review_owner",
+            "architectural_design",
+            "industry",
+            "notes",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "name": "3 to 100 characters, unique within the team.",
+            "description": "3 to 250 characters: what the workload does and for whom.",
+            "review_owner": "Who answers for this review.",
+        }
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        creating = self.instance.pk is None
+        if creating:
+            teams = Team.objects.all()
+            if not user.is_staff:
+                teams = teams.filter(memberships__user=user, memberships__role=Role.ARCHITECT)
+            self.fields["team"].queryset = teams
+            self.fields["team"].help_text = "One of your teams where you are an architect."
+            self.fields["lens_version"].queryset = published_versions()
+            if not self.is_bound:
+                self.initial.setdefault("lens_version", default_lens_version())
+        else:
+            # Team and lens stay fixed after creation; the lens moves only by an upgrade.
+            del self.fields["team"]
+            del self.fields["lens_version"]
+        self.fields["name"].min_length = 3
+        self.fields["description"].min_length = 3
+        for name in ("name", "description"):
+            self.fields[name].widget.attrs["minlength"] = 3
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "name",
+            "description",
+            *(["team"] if creating else []),
+            Row(
+                Column("environment", css_class="col-md-6"), Column("regions", css_class="col-md-6")
+            ),
+            *(["lens_version"] if creating else []),
+            Row(
+                Column("review_owner", css_class="col-md-6"),
+                Column("industry", css_class="col-md-6"),
+            ),
+            "architectural_design",
+            "notes",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        team = cleaned.get("team") if self.instance.pk is None else self.instance.team
+        if name and team:
+            clash = Workload.objects.filter(team=team, name__iexact=name)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "name",
+                    "A workload with this name already exists in this team. Choose another name.",
+                )
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # clean() reports the team-wide name clash with a clearer message.
+        pass
+
+
+# --- Answers ----------------------------------------------------------------------------------
+REASON_CHOICES = [("", "Choose a reason…"), *NotApplicableReason.choices]
+
+
+class AnswerForm(forms.Form):
+    """Built from the question's rows: one checkbox per best practice with its own
+    "not applicable" reason and note, plus the question-level fields."""
+
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This page is out of date. Reload it and apply your change again.",
+            "invalid": "This page is out of date. Reload it and apply your change again.",
+        },
+    )
+    selected = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Best practices followed"
+    )
+    not_applicable = forms.BooleanField(required=False, label="This question does not apply")
+    reason = forms.ChoiceField(
+        required=False, choices=REASON_CHOICES, label="Why does it not apply?"
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Notes",
+        error_messages={
+            "max_length": "Notes are limited to %(limit_value)d characters; these have "
+            "%(show_value)d. Shorten them."
+        },
+    )
+
+    def __init__(
+        self, *args: Any, question: Question, choices: list[Choice], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.choices = choices
+        self.practices = [c for c in choices if not c.is_none]
+        self.none_choice = next((c for c in choices if c.is_none), None)
+        # Refs outside the bank are accepted here and refused by the service with a message
+        # naming them, so the form and the service agree on one wording.
+        self.fields["selected"].valid_value = lambda value: True
+        self.fields["selected"].choices = [(c.ref, c.title) for c in choices]
+        self.rows = []
+        for i, choice in enumerate(self.practices):
+            na = f"na_{i}"
+            self.fields[na] = forms.BooleanField(required=False, label="Not applicable")
+            self.fields[f"{na}_reason"] = forms.ChoiceField(
+                required=False, choices=REASON_CHOICES, label="Reason"
+            )
+            self.fields[f"{na}_note"] = forms.CharField(
+                required=False,
+                max_length=PRACTICE_NOTE_MAX,
+                label=f"Note on “{choice.title}”",
+                error_messages={
+                    "max_length": "A note on a best practice is limited to %(limit_value)d "
+                    "characters; this one has %(show_value)d."
+                },
+            )
+            self.rows.append((choice, na))
+
+    @classmethod
+    def initial_for(cls, answer: Answer | None) -> dict[str, Any]:
+        if answer is None:
+            return {"version": 0, "selected": [], "notes": ""}
+        return {
+            "version": answer.version,
+            "selected": list(answer.selected),
+            "not_applicable": not answer.is_applicable,
+            "reason": answer.reason,
+            "notes": answer.notes,
+            "_choices_not_applicable": answer.choices_not_applicable,
+        }
+
+    def with_answer_initial(self, answer: Answer | None) -> AnswerForm:
+        initial = self.initial_for(answer)
+        na_map = initial.pop("_choices_not_applicable", {})
+        for choice, na in self.rows:
+            entry = na_map.get(choice.ref)
+            if entry:
+                initial[na] = True
+                initial[f"{na}_reason"] = entry.get("reason", "")
+                initial[f"{na}_note"] = entry.get("note", "")
+        self.initial.update(initial)
+        return self
+
+    def answer_data(self) -> dict[str, Any]:
+        """The cleaned form as the data ``answer_save`` takes."""
+        data = self.cleaned_data
+        return {
+            "selected": data.get("selected") or [],
+            "is_applicable": not data.get("not_applicable"),
+            "reason": data.get("reason") or "",
+            "notes": data.get("notes") or "",
+            "choices_not_applicable": {
+                choice.ref: {
+                    "reason": data.get(f"{na}_reason") or "",
+                    "note": data.get(f"{na}_note") or "",
+                }
+                for choice, na in self.rows
+                if data.get(na)
+            },
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        for message in error.messages:
+            self.add_error(None, message)
+
+    def practice_rows(self):
+        """(choice, checkbox id, checked?, na bound field, reason field, note field) rows."""
+        selected = set(self["selected"].value() or [])
+        for choice, na in self.rows:
+            yield {
+                "choice": choice,
+                "checked": choice.ref in selected,
+                "na": self[na],
+                "reason": self[f"{na}_reason"],
+                "note": self[f"{na}_note"],
+                "na_checked": bool(self[na].value()),
+            }
+
+    def none_checked(self) -> bool:
+        return bool(
+            self.none_choice and self.none_choice.ref in set(self["selected"].value() or [])
+        )
+
+    def label_for(self, ref: str) -> str:
+        return next((c.title for c in self.choices if c.ref == ref), ref)
+
+
+def describe_state(state: dict[str, Any], titles: dict[str, str]) -> list[str]:
+    """An answer state as short readable lines (for history and conflict messages)."""
+    lines = []
+    if not state.get("is_applicable", True):
+        reason = dict(NotApplicableReason.choices).get(state.get("reason", ""), "")
+        lines.append(f"Question does not apply ({reason})")
+    selected = state.get("selected") or []
+    if selected:
+        lines.append("Ticked: " + "; ".join(titles.get(r, r) for r in selected))
+    elif state.get("is_applicable", True):
+        lines.append("Nothing ticked")
+    reasons = dict(NotApplicableReason.choices)
+    for ref, entry in (state.get("choices_not_applicable") or {}).items():
+        note = f" — {entry.get('note')}" if entry.get("note") else ""
+        lines.append(
+            f"Not applicable: {titles.get(ref, ref)} ({reasons.get(entry.get('reason'), '')}){note}"
+        )
+    if state.get("notes"):
+        lines.append(f"Notes: {state['notes']}")
+    if state.get("event"):
+        lines.append(state["event"])
+    return lines

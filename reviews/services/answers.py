@@ -1,0 +1,239 @@
+"""Saving an answer: validate, then a conditional update on ``version`` so no save is lost.
+
+A save costs a fixed handful of queries whatever the size of the bank: the question's choices
+(free when the caller prefetched them), the current answer, one conditional write, one history
+row and the workload's ``updated_at`` bump (plus savepoints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from questions.models import Choice, Question
+from reviews.models import Answer, AnswerChange, NotApplicableReason, Workload
+
+NOTES_MAX = 2084
+PRACTICE_NOTE_MAX = 250
+_REASONS = set(NotApplicableReason.values)
+
+
+class AnswerConflict(Exception):
+    """The answer changed since ``expected_version``: someone else saved first."""
+
+    def __init__(self, current: Answer | None) -> None:
+        super().__init__("This answer was changed by someone else since you opened it.")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    answer: Answer
+    changed: bool  # False when the data equalled what was stored (no new version)
+
+
+def empty_state() -> dict[str, Any]:
+    return {
+        "selected": [],
+        "is_applicable": True,
+        "reason": "",
+        "notes": "",
+        "choices_not_applicable": {},
+    }
+
+
+def answer_state(answer: Answer | None) -> dict[str, Any]:
+    """The stored state of an answer as a plain dict (what history rows record)."""
+    if answer is None:
+        return empty_state()
+    return {
+        "selected": list(answer.selected),
+        "is_applicable": answer.is_applicable,
+        "reason": answer.reason,
+        "notes": answer.notes,
+        "choices_not_applicable": dict(answer.choices_not_applicable),
+    }
+
+
+def _choices(question: Question) -> list[Choice]:
+    # Uses the prefetch cache when the caller has one, so a page that already shows the
+    # choices does not pay for them twice.
+    return list(question.choices.all())
+
+
+def clean_answer_data(
+    *, workload: Workload, question: Question, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The normalised answer state, or ``ValidationError`` with messages a person can act on."""
+    if question.pillar.version_id != workload.lens_version_id:
+        raise ValidationError(
+            "This question is not part of the lens version this workload is reviewed against. "
+            "Open the question from the workload's own questionnaire.",
+            code="other_lens",
+        )
+    choices = _choices(question)
+    by_ref = {c.ref: c for c in choices}
+    errors: list[ValidationError] = []
+
+    selected = list(dict.fromkeys(data.get("selected") or []))
+    unknown = [ref for ref in selected if ref not in by_ref]
+    if unknown:
+        errors.append(
+            ValidationError(
+                "Unknown best practice id: %(ids)s. Reload the page to get the current list.",
+                code="unknown_practice",
+                params={"ids": ", ".join(map(str, unknown))},
+            )
+        )
+    none_refs = [ref for ref in selected if ref in by_ref and by_ref[ref].is_none]
+    if none_refs and len(selected) > len(none_refs):
+        errors.append(
+            ValidationError(
+                '"None of these" cannot be combined with a best practice. Untick one of them.',
+                code="none_and_practice",
+            )
+        )
+
+    is_applicable = bool(data.get("is_applicable", True))
+    reason = data.get("reason") or ""
+    if not is_applicable and reason not in _REASONS:
+        errors.append(
+            ValidationError(
+                "Choose why this question does not apply (out of scope, business priorities, "
+                "architecture constraints or other).",
+                code="reason_required",
+            )
+        )
+    if is_applicable:
+        reason = ""
+
+    notes = data.get("notes") or ""
+    if len(notes) > NOTES_MAX:
+        errors.append(
+            ValidationError(
+                "Notes are limited to %(max)d characters; these have %(n)d. Shorten them.",
+                code="notes_too_long",
+                params={"max": NOTES_MAX, "n": len(notes)},
+            )
+        )
+
+    not_applicable: dict[str, dict[str, str]] = {}
+    for ref, entry in (data.get("choices_not_applicable") or {}).items():
+        choice = by_ref.get(ref)
+        title = choice.title if choice else ref
+        if choice is None or choice.is_none:
+            errors.append(
+                ValidationError(
+                    "Unknown best practice id: %(ids)s. Reload the page to get the current list.",
+                    code="unknown_practice",
+                    params={"ids": ref},
+                )
+            )
+            continue
+        entry = entry or {}
+        practice_reason = entry.get("reason") or ""
+        note = entry.get("note") or ""
+        if practice_reason not in _REASONS:
+            errors.append(
+                ValidationError(
+                    '"%(title)s" is marked not applicable: choose a reason.',
+                    code="practice_reason_required",
+                    params={"title": title},
+                )
+            )
+        if len(note) > PRACTICE_NOTE_MAX:
+            errors.append(
+                ValidationError(
+                    'The note on "%(title)s" is limited to %(max)d characters; it has %(n)d.',
+                    code="practice_note_too_long",
+                    params={"title": title, "max": PRACTICE_NOTE_MAX, "n": len(note)},
+                )
+            )
+        not_applicable[ref] = {"reason": practice_reason, "note": note}
+    if errors:
+        raise ValidationError(errors)
+
+    order = {c.ref: i for i, c in enumerate(choices)}
+    return {
+        "selected": sorted(selected, key=order.__getitem__),
+        "is_applicable": is_applicable,
+        "reason": reason,
+        "notes": notes,
+        "choices_not_applicable": {
+            ref: not_applicable[ref] for ref in sorted(not_applicable, key=order.__getitem__)
+        },
+    }
+
+
+def answer_save(
+    *,
+    workload: Workload,
+    question: Question,
+    data: dict[str, Any],
+    expected_version: int,
+    user,
+) -> SaveResult:
+    """Store ``data`` as the answer if nobody saved since ``expected_version``.
+
+    Raises ``ValidationError`` (nothing changed) or ``AnswerConflict`` carrying the answer as
+    the other person saved it (nothing changed either).
+    """
+    state = clean_answer_data(workload=workload, question=question, data=data)
+    now = timezone.now()
+    with transaction.atomic():
+        current = Answer.objects.filter(workload=workload, question=question).first()
+        before = answer_state(current)
+        if before == state:
+            # Nothing to store: repeated autosaves and re-sent forms are harmless, even
+            # from a stale version, because nothing would be overwritten.
+            return SaveResult(current or Answer(workload=workload, question=question), False)
+        current_version = current.version if current else 0
+        if current_version != expected_version:
+            raise AnswerConflict(current)
+        if current is None:
+            try:
+                # The savepoint lets a lost race on the unique (workload, question) surface
+                # as a conflict instead of breaking the outer transaction.
+                with transaction.atomic():
+                    answer = Answer.objects.create(
+                        workload=workload,
+                        question=question,
+                        version=1,
+                        updated_by=user,
+                        updated_at=now,
+                        **state,
+                    )
+            except IntegrityError:
+                raise AnswerConflict(
+                    Answer.objects.filter(workload=workload, question=question).first()
+                ) from None
+        else:
+            # The version filter makes the write conditional: of two saves that both read
+            # version N, exactly one matches a row.
+            won = Answer.objects.filter(pk=current.pk, version=expected_version).update(
+                version=F("version") + 1, updated_by=user, updated_at=now, **state
+            )
+            if not won:
+                raise AnswerConflict(Answer.objects.filter(pk=current.pk).first())
+            answer = current
+            for key, value in state.items():
+                setattr(answer, key, value)
+            answer.version = expected_version + 1
+            answer.updated_by = user
+            answer.updated_at = now
+        AnswerChange.objects.create(
+            answer=answer,
+            version=answer.version,
+            changed_by=user,
+            changed_at=now,
+            before=before,
+            after=state,
+        )
+        Workload.objects.filter(pk=workload.pk).update(updated_at=now)
+    workload.updated_at = now
+    return SaveResult(answer, True)

@@ -1,0 +1,288 @@
+"""The guided questionnaire: one page per question, autosaved with htmx, plain POST without JS.
+
+Every page costs a fixed number of queries whatever the bank size: the workload (with the
+user's role), the question and its choices, its answer, the scored workload for the side
+navigation (``loader``: 6) and the question ids for the links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from questions.models import Choice, Question
+from reviews import access, loader, scoring
+from reviews.forms import AnswerForm, describe_state
+from reviews.models import Answer, AnswerChange, Workload
+from reviews.services.answers import AnswerConflict, answer_save, answer_state
+from reviews.services.workloads import newer_version
+
+STATE_UNANSWERED = "unanswered"
+STATE_ANSWERED = "answered"
+STATE_NOT_APPLICABLE = "not_applicable"
+STATE_LABELS = {
+    STATE_UNANSWERED: "Unanswered",
+    STATE_ANSWERED: "Answered",
+    STATE_NOT_APPLICABLE: "Not applicable",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    pk: int
+    number: int
+    pillar_name: str
+    title: str
+    state: str
+    risk: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def risk_label(self) -> str:
+        return scoring.RISK_LABELS[self.risk]
+
+    @property
+    def shows_risk(self) -> bool:
+        return self.risk not in (scoring.UNANSWERED, scoring.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Navigation:
+    items: tuple[NavItem, ...]
+    answered: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+    @property
+    def first_unanswered(self) -> NavItem | None:
+        return next((i for i in self.items if i.state == STATE_UNANSWERED), None)
+
+    @property
+    def pillars(self) -> list[tuple[str, list[NavItem]]]:
+        groups: list[tuple[str, list[NavItem]]] = []
+        for item in self.items:
+            if not groups or groups[-1][0] != item.pillar_name:
+                groups.append((item.pillar_name, []))
+            groups[-1][1].append(item)
+        return groups
+
+    def neighbours(self, pk: int) -> tuple[NavItem | None, NavItem | None, int]:
+        index = next(i for i, item in enumerate(self.items) if item.pk == pk)
+        previous = self.items[index - 1] if index > 0 else None
+        following = self.items[index + 1] if index + 1 < len(self.items) else None
+        return previous, following, index + 1
+
+
+def navigation_for(workload: Workload) -> Navigation:
+    """Every question of the workload's lens version with its state and risk (7 queries)."""
+    result = loader.result_for_workload(workload)
+    rows = Question.objects.filter(pillar__version_id=workload.lens_version_id).values_list(
+        "pk", "pillar__ref", "pillar__name", "ref"
+    )
+    by_key = {(pillar_ref, ref): (pk, pillar_name) for pk, pillar_ref, pillar_name, ref in rows}
+    items = []
+    for number, question in enumerate(result.questions, start=1):
+        pk, pillar_name = by_key[(question.pillar_ref, question.ref)]
+        if question.risk == scoring.UNANSWERED:
+            state = STATE_UNANSWERED
+        elif question.risk == scoring.NOT_APPLICABLE:
+            state = STATE_NOT_APPLICABLE
+        else:
+            state = STATE_ANSWERED
+        items.append(NavItem(pk, number, pillar_name, question.title, state, question.risk))
+    return Navigation(tuple(items), result.answered, result.total)
+
+
+def _question_or_none(workload: Workload, question_id: int) -> Question | None:
+    """The question if it belongs to the workload's lens version (with choices prefetched)."""
+    return (
+        Question.objects.filter(pk=question_id, pillar__version_id=workload.lens_version_id)
+        .select_related("pillar")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "pk")))
+        .first()
+    )
+
+
+def _wrong_lens(request: HttpRequest, workload: Workload) -> HttpResponse:
+    return render(
+        request,
+        "reviews/questionnaire/wrong_lens.html",
+        {"workload": workload},
+        status=404,
+    )
+
+
+def _answer(workload: Workload, question: Question) -> Answer | None:
+    return (
+        Answer.objects.filter(workload=workload, question=question)
+        .select_related("updated_by")
+        .first()
+    )
+
+
+def _conflict_context(form: AnswerForm, current: Answer | None) -> dict[str, Any]:
+    titles = {c.ref: c.title for c in form.choices}
+    return {
+        "conflict": current,
+        "conflict_lines": describe_state(answer_state(current), titles),
+    }
+
+
+@login_required
+def question_page(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
+    action = access.EDIT if request.method == "POST" else access.VIEW
+    workload = access.get_workload_or_404(request.user, workload_id, action)
+    question = _question_or_none(workload, question_id)
+    if question is None:
+        return _wrong_lens(request, workload)
+    choices = list(question.choices.all())
+    status_state = "idle"
+    extra: dict[str, Any] = {}
+    http_status = 200
+
+    if request.method == "POST":
+        form = AnswerForm(request.POST, question=question, choices=choices)
+        saved = None
+        if form.is_valid():
+            expected = form.cleaned_data["version"]
+            replace = request.POST.get("replace_version", "")
+            if replace.isdigit():
+                # "Save mine over theirs": the user saw the other answer and chose theirs to go.
+                expected = int(replace)
+            try:
+                saved = answer_save(
+                    workload=workload,
+                    question=question,
+                    data=form.answer_data(),
+                    expected_version=expected,
+                    user=request.user,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except AnswerConflict as conflict:
+                extra = _conflict_context(form, conflict.current)
+        if saved is not None:
+            go = request.POST.get("go")
+            if go in ("next", "previous") or not request.htmx:
+                target = question.pk
+                if go in ("next", "previous"):
+                    previous, following, _ = navigation_for(workload).neighbours(question.pk)
+                    step = following if go == "next" else previous
+                    target = step.pk if step else question.pk
+                url = reverse(
+                    "reviews:question", kwargs={"workload_id": workload.pk, "question_id": target}
+                )
+                if request.htmx:
+                    return HttpResponseClientRedirect(url)
+                messages.success(request, "Your answer is saved.")
+                return redirect(url)
+            return render(
+                request,
+                "reviews/questionnaire/partials/save_response.html",
+                {
+                    "workload": workload,
+                    "question": question,
+                    "answer": saved.answer,
+                    "qnav": navigation_for(workload),
+                    "nav": "workloads",
+                    "status_state": "saved",
+                },
+            )
+        status_state = "conflict" if extra else "invalid"
+        if request.htmx:
+            # 200 so htmx swaps the status in; the form on screen keeps the user's input.
+            return render(
+                request,
+                "reviews/questionnaire/partials/save_status.html",
+                {"form": form, "status_state": status_state, "workload": workload, **extra},
+            )
+        http_status = 409 if extra else 400
+        answer = _answer(workload, question)
+    else:
+        answer = _answer(workload, question)
+        form = AnswerForm(question=question, choices=choices).with_answer_initial(answer)
+
+    nav = navigation_for(workload)
+    previous, following, position = nav.neighbours(question.pk)
+    can_edit = access.can(request.user, workload, access.EDIT, role=workload.user_role)
+    return render(
+        request,
+        "reviews/questionnaire/question.html",
+        {
+            "workload": workload,
+            "question": question,
+            "answer": answer,
+            "form": form,
+            "qnav": nav,
+            "nav": "workloads",
+            "previous": previous,
+            "following": following,
+            "position": position,
+            "can_edit": can_edit,
+            "status_state": status_state,
+            "upgrade_to": newer_version(workload.lens_version),
+            **extra,
+        },
+        status=http_status,
+    )
+
+
+@login_required
+def question_history(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
+    question = _question_or_none(workload, question_id)
+    if question is None:
+        return _wrong_lens(request, workload)
+    titles = {c.ref: c.title for c in question.choices.all()}
+    changes = (
+        AnswerChange.objects.filter(answer__workload=workload, answer__question=question)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+    )
+    entries = [
+        {
+            "change": change,
+            "before": describe_state(change.before, titles),
+            "after": describe_state(change.after, titles),
+        }
+        for change in changes
+    ]
+    return render(
+        request,
+        "reviews/questionnaire/history.html",
+        {"workload": workload, "question": question, "entries": entries, "nav": "workloads"},
+    )
+
+
+@login_required
+def workload_overview(request: HttpRequest, workload_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
+    nav = navigation_for(workload)
+    continue_at = nav.first_unanswered or (nav.items[0] if nav.items else None)
+    return render(
+        request,
+        "reviews/questionnaire/overview.html",
+        {
+            "workload": workload,
+            "qnav": nav,
+            "nav": "workloads",
+            "continue_at": continue_at,
+            "can_edit": access.can(request.user, workload, access.EDIT, role=workload.user_role),
+            "upgrade_to": newer_version(workload.lens_version),
+        },
+    )

@@ -1,0 +1,132 @@
+"""Workloads: list, create, edit, archive and lens upgrade."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from reviews import access, loader
+from reviews.forms import WorkloadForm
+from reviews.models import Membership, Role, Workload
+from reviews.services.workloads import (
+    newer_version,
+    upgrade_plan,
+    workload_archive,
+    workload_create,
+    workload_update,
+    workload_upgrade_lens,
+)
+
+
+@login_required
+def workload_list(request: HttpRequest) -> HttpResponse:
+    show_archived = request.GET.get("archived") == "1"
+    workloads = (
+        Workload.objects.visible_to(request.user)
+        .select_related("team", "lens_version__lens")
+        .distinct()
+        .order_by("name", "pk")
+    )
+    if not show_archived:
+        workloads = workloads.active()
+    workloads = list(workloads)
+    results = loader.results_for_workloads(workloads) if workloads else {}
+    rows = [(w, results.get(w.pk)) for w in workloads]
+    can_create = (
+        request.user.is_staff
+        or Membership.objects.filter(user=request.user, role=Role.ARCHITECT).exists()
+    )
+    return render(
+        request,
+        "reviews/workloads/list.html",
+        {
+            "rows": rows,
+            "show_archived": show_archived,
+            "can_create": can_create,
+            "nav": "workloads",
+        },
+    )
+
+
+@login_required
+def workload_new(request: HttpRequest) -> HttpResponse:
+    form = WorkloadForm(request.POST or None, user=request.user)
+    if not request.user.is_staff and not form.fields["team"].queryset.exists():
+        raise PermissionDenied("Only architects create workloads.")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        team = data.pop("team")
+        try:
+            workload = workload_create(team=team, user=request.user, data=data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Workload “{workload.name}” created. Start the review.")
+            return redirect("reviews:workload_overview", workload_id=workload.pk)
+    return render(
+        request,
+        "reviews/workloads/form.html",
+        {"form": form, "creating": True, "nav": "workloads"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def workload_edit(request: HttpRequest, workload_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
+    form = WorkloadForm(request.POST or None, instance=workload, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workload_update(workload=workload, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Workload saved.")
+            return redirect("reviews:workload_overview", workload_id=workload.pk)
+    return render(
+        request,
+        "reviews/workloads/form.html",
+        {"form": form, "workload": workload, "creating": False, "nav": "workloads"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def workload_archive_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
+    if request.method == "POST":
+        archive = request.POST.get("archive", "1") != "0"
+        workload_archive(workload=workload, archived=archive)
+        if archive:
+            messages.success(request, f"“{workload.name}” is archived. It is hidden from lists.")
+            return redirect("reviews:workload_list")
+        messages.success(request, f"“{workload.name}” is restored.")
+        return redirect("reviews:workload_overview", workload_id=workload.pk)
+    return render(
+        request, "reviews/workloads/archive.html", {"workload": workload, "nav": "workloads"}
+    )
+
+
+@login_required
+def workload_upgrade(request: HttpRequest, workload_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
+    to_version = newer_version(workload.lens_version)
+    if to_version is None:
+        messages.info(request, "This workload already uses the newest published lens version.")
+        return redirect("reviews:workload_overview", workload_id=workload.pk)
+    if request.method == "POST":
+        plan = workload_upgrade_lens(workload=workload, to_version=to_version, user=request.user)
+        return render(
+            request,
+            "reviews/workloads/upgrade.html",
+            {"workload": workload, "plan": plan, "done": True, "nav": "workloads"},
+        )
+    plan = upgrade_plan(workload=workload, to_version=to_version)
+    return render(
+        request,
+        "reviews/workloads/upgrade.html",
+        {"workload": workload, "plan": plan, "done": False, "nav": "workloads"},
+    )

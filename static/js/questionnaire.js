@@ -1,0 +1,51 @@
+// Questionnaire enhancements. Without JavaScript the form still saves with its Save buttons;
+// the server enforces every rule these helpers make convenient.
+(function () {
+  "use strict";
+  var form = document.getElementById("answer-form");
+  if (!form) return;
+
+  // "None of these" and the best practices exclude each other.
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("[data-none]") && target.checked) {
+      form.querySelectorAll("[data-practice]").forEach(function (box) { box.checked = false; });
+    } else if (target.matches("[data-practice]") && target.checked) {
+      var none = form.querySelector("[data-none]");
+      if (none) none.checked = false;
+    }
+  }, true);
+
+  // Live character counter for the question notes.
+  var notes = document.getElementById("id_notes");
+  var counter = document.querySelector("#notes-count [data-count]");
+  if (notes && counter) {
+    notes.addEventListener("input", function () { counter.textContent = notes.value.length; });
+  }
+
+  function setStatus(html, state) {
+    var status = document.getElementById("save-status");
+    if (!status) return;
+    status.dataset.state = state;
+    status.innerHTML = html;
+  }
+
+  form.addEventListener("htmx:beforeRequest", function () {
+    var status = document.getElementById("save-status");
+    if (status && status.dataset.state !== "conflict") {
+      setStatus('<span class="small text-body-secondary">Saving…</span>', "saving");
+    }
+  });
+
+  function failed() {
+    setStatus(
+      '<span class="text-danger fw-semibold">Not saved — retry.</span> ' +
+      '<span class="small">Your answer is still on this page.</span> ' +
+      '<button type="submit" class="btn btn-sm btn-outline-danger ms-1">Retry</button>',
+      "failed"
+    );
+  }
+  form.addEventListener("htmx:sendError", failed);
+  form.addEventListener("htmx:responseError", failed);
+  form.addEventListener("htmx:timeout", failed);
+})();
