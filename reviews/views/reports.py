@@ -1,0 +1,145 @@
+"""PDF reports: request one, watch its status (htmx polling), retry a failure, download it.
+
+No PDF is ever rendered here: requesting only writes a row and queues a Celery task on commit.
+Each view costs a fixed number of queries (session, user, the workload with the user's role,
+then the report or the reports list).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from reviews import access
+from reviews.models import Milestone, Report, Workload
+from reviews.services.reports import report_request, report_retry
+
+RECENT_REPORTS = 5
+
+
+class ReportRequestForm(forms.Form):
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.none(),
+        required=False,
+        empty_label="Current answers",
+        label="Report on",
+        help_text="The workload as it is now, or a milestone you saved earlier.",
+    )
+
+    def __init__(self, *args, workload: Workload, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = Milestone.objects.filter(workload=workload).only(
+            "pk", "name", "created_at", "workload_id"
+        )
+
+
+def _report_or_404(workload: Workload, report_id: int) -> Report:
+    try:
+        return Report.objects.select_related("milestone").get(pk=report_id, workload=workload)
+    except Report.DoesNotExist:
+        raise Http404("No such report") from None
+
+
+def _panel_context(request: HttpRequest, workload: Workload, form=None) -> dict:
+    reports = list(
+        Report.objects.filter(workload=workload).select_related("milestone")[:RECENT_REPORTS]
+    )
+    can_request = access.can(request.user, workload, access.MILESTONE, role=workload.user_role)
+    return {
+        "workload": workload,
+        "reports": reports,
+        "can_request": can_request,
+        "form": form or ReportRequestForm(workload=workload),
+    }
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
+    """The reports page: the panel without JavaScript, and what the panel loads with htmx."""
+    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
+    context = _panel_context(request, workload)
+    if request.htmx:
+        return render(request, "reviews/reports/_panel_body.html", context)
+    return render(request, "reviews/reports/list.html", context)
+
+
+@login_required
+@require_POST
+def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
+    form = ReportRequestForm(request.POST, workload=workload)
+    if form.is_valid():
+        report_request(
+            workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
+        )
+        if not request.htmx:
+            messages.success(request, "Report requested. It will be ready to download shortly.")
+            return redirect("reviews:report_list", workload_id=workload.pk)
+        form = None
+    status = 200 if form is None else 422
+    template = "reviews/reports/_panel_body.html" if request.htmx else "reviews/reports/list.html"
+    return render(request, template, _panel_context(request, workload, form), status=status)
+
+
+@login_required
+@require_GET
+def report_status(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
+    """The status fragment htmx polls every 2 s while the report is queued or rendering."""
+    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
+    report = _report_or_404(workload, report_id)
+    can_request = access.can(request.user, workload, access.MILESTONE, role=workload.user_role)
+    return render(
+        request,
+        "reviews/reports/_status.html",
+        {"workload": workload, "report": report, "can_request": can_request},
+    )
+
+
+@login_required
+@require_POST
+def report_retry_view(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
+    workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
+    report = _report_or_404(workload, report_id)
+    if not report_retry(report=report) and not request.htmx:
+        messages.info(request, "That report is not failed, so there is nothing to retry.")
+    if request.htmx:
+        return render(
+            request,
+            "reviews/reports/_status.html",
+            {"workload": workload, "report": report, "can_request": True},
+        )
+    return redirect("reviews:report_list", workload_id=workload.pk)
+
+
+def download_filename(workload: Workload, report: Report) -> str:
+    day = timezone.localdate(report.finished_at or report.created_at)
+    return f"{slugify(workload.name) or 'workload'}-{day.isoformat()}.pdf"
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, workload_id: int, report_id: int) -> FileResponse:
+    """Streams a ready report to members of the workload's team and admins (404 otherwise)."""
+    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
+    report = _report_or_404(workload, report_id)
+    if report.status != Report.Status.READY or not report.file:
+        raise Http404("This report is not ready")
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The report file is missing; request a new report") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_filename(workload, report),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
