@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 
 from questions.models import Choice, LensVersion, Question
 from reviews.models import Answer, NotApplicableReason, Role, Team, Workload
@@ -105,9 +106,9 @@ class WorkloadForm(forms.ModelForm):
             # Team and lens stay fixed after creation; the lens moves only by an upgrade.
             del self.fields["team"]
             del self.fields["lens_version"]
-        self.fields["name"].min_length = 3
-        self.fields["description"].min_length = 3
         for name in ("name", "description"):
+            # The model allows any length up to the maximum; the review rules ask for 3+.
+            self.fields[name].validators.append(MinLengthValidator(3))
             self.fields[name].widget.attrs["minlength"] = 3
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -1,0 +1,159 @@
+"""Workloads: list, create, edit, archive; names unique within a team; leads read only."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Workload
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def valid_data(team, version, **overrides):
+    data = {
+        "name": "Payments",
+        "description": "Card payments for the shop",
+        "team": team.pk,
+        "environment": "PREPRODUCTION",
+        "lens_version": version.pk,
+        "regions": " eu-west-1 ,eu-west-1, us-east-1,, ",
+        "review_owner": "Ada",
+        "architectural_design": "https://wiki.example.com/payments",
+        "industry": "Retail",
+        "notes": "First review",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_new_workload_form_defaults_to_the_rel_lens(rel_bank, architect, client_for):
+    factories.make_bank(questions=2)  # another published lens, created later
+    response = client_for(architect).get(reverse("reviews:workload_new"))
+    assert response.status_code == 200
+    assert response.context["form"]["lens_version"].value() == rel_bank.pk
+
+
+def test_architect_creates_a_workload_with_every_field(architect, client_for):
+    version = factories.make_bank()
+    team = architect.memberships.get().team
+    response = client_for(architect).post(
+        reverse("reviews:workload_new"), valid_data(team, version)
+    )
+    assert response.status_code == 302
+    workload = Workload.objects.get()
+    assert (workload.team, workload.lens_version, workload.created_by) == (team, version, architect)
+    assert workload.regions == ["eu-west-1", "us-east-1"]
+    assert workload.environment == "PREPRODUCTION"
+    assert workload.architectural_design == "https://wiki.example.com/payments"
+
+
+def test_duplicate_name_in_the_same_team_is_a_form_error(architect, client_for):
+    team = architect.memberships.get().team
+    existing = factories.WorkloadFactory(team=team, name="Payments")
+    response = client_for(architect).post(
+        reverse("reviews:workload_new"), valid_data(team, existing.lens_version, name="payments")
+    )
+    assert response.status_code == 400
+    assert "already exists in this team" in response.content.decode()
+    assert Workload.objects.count() == 1
+
+
+def test_same_name_in_another_team_is_allowed(architect, client_for):
+    team = architect.memberships.get().team
+    other = factories.WorkloadFactory(name="Payments")
+    response = client_for(architect).post(
+        reverse("reviews:workload_new"), valid_data(team, other.lens_version)
+    )
+    assert response.status_code == 302
+    assert Workload.objects.filter(name="Payments").count() == 2
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "ab", "at least 3 characters"),
+        ("name", "x" * 101, "at most 100 characters"),
+        ("description", "ab", "at least 3 characters"),
+        ("description", "x" * 251, "at most 250 characters"),
+        ("architectural_design", "not a link", "Enter a valid URL"),
+    ],
+)
+def test_out_of_range_fields_are_refused_with_a_message(
+    architect, client_for, field, value, message
+):
+    team = architect.memberships.get().team
+    data = valid_data(team, factories.make_bank(), **{field: value})
+    response = client_for(architect).post(reverse("reviews:workload_new"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Workload.objects.exists()
+
+
+def test_team_must_be_one_where_the_user_is_architect(architect, client_for):
+    lead_team = factories.MembershipFactory(user=architect, role="lead").team
+    data = valid_data(lead_team, factories.make_bank())
+    response = client_for(architect).post(reverse("reviews:workload_new"), data)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Workload.objects.exists()
+
+
+def test_draft_lens_versions_cannot_be_chosen(architect, client_for):
+    team = architect.memberships.get().team
+    draft = factories.make_bank(publish=False)
+    response = client_for(architect).post(reverse("reviews:workload_new"), valid_data(team, draft))
+    assert response.status_code == 400
+    assert not Workload.objects.exists()
+
+
+def test_lead_reads_but_cannot_create_edit_or_archive(client_for):
+    lead = factories.MembershipFactory(role="lead")
+    workload = factories.WorkloadFactory(team=lead.team)
+    client = client_for(lead.user)
+    assert client.get(reverse("reviews:workload_list")).status_code == 200
+    assert client.get(reverse("reviews:workload_new")).status_code == 403
+    for name in ("workload_edit", "workload_archive", "workload_upgrade"):
+        url = reverse(f"reviews:{name}", kwargs={"workload_id": workload.pk})
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"name": "Renamed"}).status_code == 403
+    workload.refresh_from_db()
+    assert workload.archived_at is None and workload.name != "Renamed"
+
+
+def test_edit_keeps_team_and_lens_and_checks_the_name(architect, client_for):
+    team = architect.memberships.get().team
+    workload = factories.WorkloadFactory(team=team, name="Orders")
+    factories.WorkloadFactory(team=team, name="Billing")
+    url = reverse("reviews:workload_edit", kwargs={"workload_id": workload.pk})
+    data = valid_data(team, workload.lens_version, name="Billing")
+    assert client_for(architect).post(url, data).status_code == 400
+    data["name"] = "Orders v2"
+    assert client_for(architect).post(url, data).status_code == 302
+    workload.refresh_from_db()
+    assert workload.name == "Orders v2" and workload.regions == ["eu-west-1", "us-east-1"]
+
+
+def test_archived_workloads_are_hidden_until_asked_for(architect, client_for):
+    team = architect.memberships.get().team
+    workload = factories.WorkloadFactory(team=team, name="Legacy batch")
+    client = client_for(architect)
+    url = reverse("reviews:workload_archive", kwargs={"workload_id": workload.pk})
+    assert client.post(url, {"archive": "1"}).status_code == 302
+    listing = reverse("reviews:workload_list")
+
+    def names(url):
+        return [w.name for w, _ in client.get(url).context["rows"]]
+
+    assert names(listing) == []
+    assert names(listing + "?archived=1") == ["Legacy batch"]
+    client.post(url, {"archive": "0"})
+    assert names(listing) == ["Legacy batch"]
+
+
+def test_list_shows_only_the_users_teams(architect, client_for):
+    factories.WorkloadFactory(team=architect.memberships.get().team, name="Mine")
+    factories.WorkloadFactory(name="Theirs")
+    page = client_for(architect).get(reverse("reviews:workload_list")).content.decode()
+    assert "Mine" in page and "Theirs" not in page
