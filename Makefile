@@ -39,7 +39,7 @@ var/secret_key:
 setup: $(STAMP) var/secret_key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	@if $(MANAGE) help load_rel_bank >/dev/null 2>&1; then $(MANAGE) load_rel_bank; fi
+	$(MANAGE) load_rel_bank
 	$(MANAGE) ensure_admin
 
 run: setup

@@ -178,6 +178,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The worker lists the folder this often; the default second makes every task wait.
+        "polling_interval": 0.2,
     }
 else:
     # A task whose worker is lost is redelivered after this many seconds (Redis transport).
