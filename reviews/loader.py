@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from questions import rules as rule_engine
 from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
 from reviews import scoring
-from reviews.models import Answer, Workload
+from reviews.models import Answer, Milestone, Workload
 
 
 def _compile(rule: RiskRule) -> rule_engine.CompiledRule:
@@ -80,7 +80,12 @@ def answers_for_workloads(
 ) -> dict[int, dict[str, scoring.AnswerState]]:
     """Each workload's answers keyed by ``scoring.answer_key``, in one query."""
     result: dict[int, dict[str, scoring.AnswerState]] = defaultdict(dict)
-    rows = Answer.objects.filter(workload_id__in=set(workload_ids)).values_list(
+    # Only answers to the workload's own lens version: after a lens upgrade, answers to the old
+    # version's questions may still exist and would share the same (pillar, question) ids.
+    rows = Answer.objects.filter(
+        workload_id__in=set(workload_ids),
+        question__pillar__version_id=F("workload__lens_version_id"),
+    ).values_list(
         "workload_id",
         "question__pillar__ref",
         "question__ref",
@@ -110,3 +115,9 @@ def results_for_workloads(workloads: Iterable[Workload]) -> dict[int, scoring.Wo
 
 def result_for_workload(workload: Workload) -> scoring.WorkloadResult:
     return results_for_workloads([workload])[workload.pk]
+
+
+def result_for_milestone(milestone: Milestone) -> scoring.WorkloadResult:
+    """The result frozen in a milestone, rebuilt from its JSON snapshot without a query: the
+    same numbers as when it was taken, whatever happened to the answers since."""
+    return scoring.result_from_json(milestone.results)

@@ -291,3 +291,74 @@ def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadRe
 def answer_key(pillar_ref: str, question_ref: str) -> str:
     """Question ids are unique within a pillar, so answers are keyed by both."""
     return f"{pillar_ref}/{question_ref}"
+
+
+# --- Snapshots --------------------------------------------------------------------------------
+# Milestones store a WorkloadResult as JSON; these two functions are exact inverses so that a
+# milestone shows the same numbers forever, whatever happens to the answers or the engine.
+SNAPSHOT_FORMAT = 1
+
+
+def result_to_json(result: WorkloadResult) -> dict:
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "questions": [
+            {
+                "ref": q.ref,
+                "title": q.title,
+                "pillar_ref": q.pillar_ref,
+                "risk": q.risk,
+                "practices": [[p.ref, p.title, p.status, p.risk] for p in q.practices],
+            }
+            for q in result.questions
+        ],
+        "pillars": [
+            {"ref": p.ref, "name": p.name, "counts": dict(p.counts), "score": p.score}
+            for p in result.pillars
+        ],
+        "counts": dict(result.counts),
+        "score": result.score,
+        "improvement_plan": [
+            {
+                "pillar_ref": i.pillar_ref,
+                "question_ref": i.question_ref,
+                "question_title": i.question_title,
+                "practice_ref": i.practice_ref,
+                "practice_title": i.practice_title,
+                "risk": i.risk,
+                "improvement_text": i.improvement_text,
+                "improvement_url": i.improvement_url,
+            }
+            for i in result.improvement_plan
+        ],
+    }
+
+
+def result_from_json(data: Mapping) -> WorkloadResult:
+    def counts(raw: Mapping) -> dict[str, int]:
+        return {risk: int(raw.get(risk, 0)) for risk in QUESTION_RISKS}
+
+    return WorkloadResult(
+        questions=tuple(
+            QuestionResult(
+                ref=q["ref"],
+                title=q["title"],
+                pillar_ref=q["pillar_ref"],
+                risk=q["risk"],
+                practices=tuple(PracticeResult(*p) for p in q["practices"]),
+            )
+            for q in data.get("questions", ())
+        ),
+        pillars=tuple(
+            PillarResult(p["ref"], p["name"], counts(p["counts"]), p["score"])
+            for p in data.get("pillars", ())
+        ),
+        counts=counts(data.get("counts", {})),
+        score=data.get("score"),
+        improvement_plan=tuple(PlanItem(**i) for i in data.get("improvement_plan", ())),
+    )
+
+
+def severity(risk: str) -> int:
+    """HIGH 3, MEDIUM 2, LOW 1, NONE 0; -1 for unanswered and not applicable."""
+    return _SEVERITY.get(risk, -1)

@@ -6,6 +6,7 @@ shipped in tests/reviews/data/lenses, each built in pure Python.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from hypothesis import given, settings
@@ -200,6 +201,8 @@ def test_results_are_deterministic_whatever_the_order_of_answers(case):
     }
     assert scoring.score_workload(bank, shuffled) == first
     assert scoring.score_workload(bank, answers) == first
+    # and a milestone snapshot gives back exactly the same result
+    assert scoring.result_from_json(json.loads(json.dumps(scoring.result_to_json(first)))) == first
 
 
 @MANY

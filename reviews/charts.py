@@ -1,0 +1,165 @@
+"""Charts as server-rendered SVG markup, for pages and for the WeasyPrint PDF report alike.
+
+No JavaScript and no external references (fonts, images, stylesheets): WeasyPrint renders
+inline SVG as it is. Every chart is ``role="img"`` with a ``<title>`` and ``<desc>``, and every
+bar or point carries its number as text, so colour never carries a value alone; the trend
+lines also differ by dash pattern and marker shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from reviews import scoring
+
+# The same colours as static/css/app.css (.risk-*). Numbers are written in near-black, not in
+# these colours, so they stay readable whatever the series colour.
+COLOURS = {
+    scoring.HIGH: "#b02a37",
+    scoring.MEDIUM: "#c26a00",
+    scoring.LOW: "#4a6a8a",
+    scoring.NONE: "#146c43",
+    scoring.NOT_APPLICABLE: "#6c757d",
+    scoring.UNANSWERED: "#6c757d",
+}
+ORDER = (
+    scoring.HIGH,
+    scoring.MEDIUM,
+    scoring.LOW,
+    scoring.NONE,
+    scoring.NOT_APPLICABLE,
+    scoring.UNANSWERED,
+)
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
+
+
+def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+    return mark_safe(  # noqa: S308 - every interpolated text below goes through escape()
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;{FONT}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"
+    )
+
+
+def risk_counts_svg(
+    counts: Mapping[str, int],
+    *,
+    title: str = "Questions by risk",
+    chart_id: str = "risk-chart",
+    risks: Sequence[str] = ORDER,
+) -> SafeString:
+    """A horizontal bar per risk level, labelled with its name and its number of questions."""
+    label_w, bar_w, row_h, pad = 190, 230, 26, 6
+    width = label_w + bar_w + 50
+    height = row_h * len(risks) + pad * 2
+    largest = max((counts.get(r, 0) for r in risks), default=0) or 1
+    parts = []
+    for i, risk in enumerate(risks):
+        value = int(counts.get(risk, 0))
+        y = pad + i * row_h
+        length = round(bar_w * value / largest)
+        label = escape(scoring.RISK_LABELS[risk])
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" '
+            f'fill="#212529">{label}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{max(length, 1)}" height="{row_h - 8}" '
+            f'rx="2" fill="{COLOURS[risk]}"/>'
+            f'<text x="{label_w + max(length, 1) + 6}" y="{y + 17}" font-size="13" '
+            f'font-weight="600" fill="#212529">{value}</text>'
+        )
+    desc = "; ".join(f"{scoring.RISK_LABELS[r]}: {int(counts.get(r, 0))}" for r in risks)
+    return _svg(chart_id, width, height, title, desc, parts)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    label: str  # the milestone's name (or "Now")
+    high: int
+    medium: int
+
+
+def _short(label: str, limit: int = 14) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def trend_svg(
+    points: Sequence[TrendPoint],
+    *,
+    title: str = "High and medium risks over the milestones",
+    chart_id: str = "trend-chart",
+) -> SafeString:
+    """High and medium risk counts per milestone, oldest first, as two labelled lines."""
+    left, right, top, bottom = 40, 20, 34, 56
+    step = 90
+    width = max(left + right + step * max(len(points) - 1, 1), 320)
+    plot_h = 160
+    height = top + plot_h + bottom
+    largest = max((max(p.high, p.medium) for p in points), default=0) or 1
+
+    def x(i: int) -> float:
+        if len(points) == 1:
+            return left + (width - left - right) / 2
+        return left + i * (width - left - right) / (len(points) - 1)
+
+    def y(value: int) -> float:
+        return top + plot_h - plot_h * value / largest
+
+    parts = [
+        # legend: text, dash pattern and marker shape distinguish the series, not only colour
+        f'<g font-size="12" fill="#212529">'
+        f'<line x1="{left}" y1="14" x2="{left + 24}" y2="14" stroke="{COLOURS[scoring.HIGH]}" '
+        f'stroke-width="3"/><circle cx="{left + 12}" cy="14" r="4" '
+        f'fill="{COLOURS[scoring.HIGH]}"/><text x="{left + 30}" y="18">High risk</text>'
+        f'<line x1="{left + 110}" y1="14" x2="{left + 134}" y2="14" '
+        f'stroke="{COLOURS[scoring.MEDIUM]}" stroke-width="3" stroke-dasharray="6 4"/>'
+        f'<rect x="{left + 118}" y="10" width="8" height="8" fill="{COLOURS[scoring.MEDIUM]}"/>'
+        f'<text x="{left + 140}" y="18">Medium risk</text></g>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        f'stroke="#adb5bd"/>',
+    ]
+    if not points:
+        parts.append(
+            f'<text x="{width / 2}" y="{top + plot_h / 2}" text-anchor="middle" '
+            f'font-size="13" fill="#495057">No milestones yet</text>'
+        )
+    for series, colour, dash in (
+        ("high", COLOURS[scoring.HIGH], ""),
+        ("medium", COLOURS[scoring.MEDIUM], ' stroke-dasharray="6 4"'),
+    ):
+        coords = [(x(i), y(getattr(p, series))) for i, p in enumerate(points)]
+        if len(coords) > 1:
+            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3"{dash}/>'
+            )
+        for (cx, cy), point in zip(coords, points, strict=True):
+            value = getattr(point, series)
+            if series == "high":
+                marker = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}"/>'
+                ty = cy - 9
+            else:
+                marker = (
+                    f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" '
+                    f'fill="{colour}"/>'
+                )
+                ty = cy + 18
+            parts.append(
+                marker + f'<text x="{cx:.1f}" y="{ty:.1f}" text-anchor="middle" '
+                f'font-size="12" font-weight="600" fill="#212529">{value}</text>'
+            )
+    for i, point in enumerate(points):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
+            f'font-size="12" fill="#212529">{escape(_short(point.label))}</text>'
+        )
+    desc = (
+        "; ".join(f"{p.label}: {p.high} high, {p.medium} medium" for p in points)
+        or "No milestones yet"
+    )
+    return _svg(chart_id, width, height, title, desc, parts)
