@@ -1,0 +1,109 @@
+"""Access by team: every reviews URL that takes an object id is a 404 for another team.
+
+The URL patterns are read from the resolver, so pages added later are covered without
+editing this file; a pattern with a kwarg this file cannot fill fails loudly instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from questions.models import Question
+from reviews.models import Answer, Milestone, Report, Workload
+from tests import factories
+
+
+def _walk(patterns, namespace: str | None = None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            yield from _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and namespace == "reviews" and entry.name:
+            yield entry
+
+
+def reviews_patterns_with_ids() -> list[URLPattern]:
+    return [p for p in _walk(get_resolver().url_patterns) if p.pattern.converters]
+
+
+@pytest.fixture
+def other_team_objects(db):
+    """Objects of team B, one of each kind a URL can point to."""
+    workload = factories.WorkloadFactory()
+    question = Question.objects.filter(pillar__version=workload.lens_version).first()
+    answer = Answer.objects.create(workload=workload, question=question, selected=["q0_c0"])
+    milestone = Milestone.objects.create(
+        workload=workload, name="Baseline", lens_version=workload.lens_version
+    )
+    report = Report.objects.create(
+        workload=workload, milestone=milestone, lens_version=workload.lens_version
+    )
+    return {
+        "workload_id": workload.pk,
+        "question_id": question.pk,
+        "answer_id": answer.pk,
+        "milestone_id": milestone.pk,
+        "report_id": report.pk,
+        "pk": workload.pk,
+    }
+
+
+def test_the_walk_finds_the_questionnaire_pages():
+    names = {p.name for p in reviews_patterns_with_ids()}
+    assert {"question", "question_history", "workload_overview", "workload_edit"} <= names
+
+
+@pytest.mark.parametrize("pattern", reviews_patterns_with_ids(), ids=lambda p: p.name)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_teams_objects_are_not_found(pattern, method, other_team_objects, client_for):
+    # An architect of team A, so a 403 for role reasons cannot hide a missing team check.
+    outsider = factories.MembershipFactory(role="architect").user
+    missing = set(pattern.pattern.converters) - set(other_team_objects)
+    assert not missing, f"teach test_permissions how to build {missing} for {pattern.name}"
+    kwargs = {name: other_team_objects[name] for name in pattern.pattern.converters}
+    url = reverse(f"reviews:{pattern.name}", kwargs=kwargs)
+    before = list(Answer.objects.values_list("pk", "version", "selected"))
+    data = {"selected": ["q0_c1"], "version": 0}
+    response = getattr(client_for(outsider), method)(url, data)
+    if response.status_code == 405:
+        # A view that takes only POST (or only GET) refuses the other method for everyone,
+        # owner included, so the 405 reveals nothing about another team's objects.
+        owner = factories.MembershipFactory(
+            team_id=Workload.objects.get(pk=other_team_objects["workload_id"]).team_id
+        ).user
+        assert getattr(client_for(owner), method)(url, data).status_code == 405
+    else:
+        assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+    assert list(Answer.objects.values_list("pk", "version", "selected")) == before
+
+
+def test_staff_see_every_team(other_team_objects, client_for):
+    admin = factories.UserFactory(is_staff=True)
+    url = reverse(
+        "reviews:workload_overview", kwargs={"workload_id": other_team_objects["workload_id"]}
+    )
+    assert client_for(admin).get(url).status_code == 200
+
+
+def test_lead_reads_questions_but_cannot_save(db, client_for):
+    lead = factories.MembershipFactory(role="lead")
+    workload = factories.WorkloadFactory(team=lead.team)
+    question = Question.objects.filter(pillar__version=workload.lens_version).first()
+    url = reverse(
+        "reviews:question", kwargs={"workload_id": workload.pk, "question_id": question.pk}
+    )
+    client = client_for(lead.user)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Only architects" in page.content.decode()
+    assert client.post(url, {"version": 0, "selected": ["q0_c0"]}).status_code == 403
+    assert not Answer.objects.exists()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(other_team_objects, client):
+    for pattern in reviews_patterns_with_ids():
+        kwargs = {name: other_team_objects[name] for name in pattern.pattern.converters}
+        response = client.get(reverse(f"reviews:{pattern.name}", kwargs=kwargs))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
