@@ -8,7 +8,97 @@ lenses reuse ids such as ``choice1`` in every question. Ordering is explicit (``
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
+
+FROZEN_STATUSES = ("published", "deprecated")
+
+
+class ImmutableVersionError(Exception):
+    """A write that would change a published (or deprecated) lens version or its content."""
+
+
+def _refuse(what: str) -> ImmutableVersionError:
+    return ImmutableVersionError(
+        f"{what} belongs to a published lens version, which cannot be changed; "
+        "create a draft from it, edit the draft and publish that as a new version"
+    )
+
+
+class BankContentQuerySet(models.QuerySet):
+    """Refuses bulk writes that would touch the content of a published version.
+
+    ``version_path`` is the lookup from the model to its ``LensVersion``; ``parent_field``
+    the foreign key to check on bulk_create.
+    """
+
+    version_path = ""
+    parent_lookup = ""  # from LensVersion down to the parent model
+
+    def frozen(self) -> models.QuerySet:
+        return self.filter(**{f"{self.version_path}__status__in": FROZEN_STATUSES})
+
+    def update(self, **kwargs):
+        if self.frozen().exists():
+            raise _refuse(f"A {self.model._meta.verbose_name}")
+        return super().update(**kwargs)
+
+    update.queryset_only = True
+
+    def delete(self):
+        if self.frozen().exists():
+            raise _refuse(f"A {self.model._meta.verbose_name}")
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        parent_ids = {getattr(o, self.model.parent_field + "_id") for o in objs}
+        frozen = LensVersion.objects.filter(
+            **{f"{self.parent_lookup}__in": parent_ids, "status__in": FROZEN_STATUSES}
+        )
+        if parent_ids and frozen.exists():
+            raise _refuse(f"A new {self.model._meta.verbose_name}")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class BankContent(models.Model):
+    """Pillars, questions, choices and rules: writable only while their version is a draft."""
+
+    parent_field = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self._is_frozen():
+            raise _refuse(f"This {self._meta.verbose_name}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._is_frozen():
+            raise _refuse(f"This {self._meta.verbose_name}")
+        return super().delete(*args, **kwargs)
+
+    def _is_frozen(self) -> bool:
+        qs = type(self)._default_manager.all()
+        parent_id = getattr(self, self.parent_field + "_id")
+        under_frozen_parent = LensVersion.objects.filter(
+            **{qs.parent_lookup: parent_id, "status__in": FROZEN_STATUSES}
+        ).exists()
+        return under_frozen_parent or (
+            self.pk is not None and qs.filter(pk=self.pk).frozen().exists()
+        )
+
+
+def _content_queryset(path: str, parent: str) -> type[BankContentQuerySet]:
+    return type(
+        "ContentQuerySet",
+        (BankContentQuerySet,),
+        {"version_path": path, "parent_lookup": parent, "__module__": __name__},
+    )
 
 
 class Risk(models.TextChoices):
@@ -27,11 +117,22 @@ class RuleRisk(models.TextChoices):
     NONE = "NO_RISK", "No risk"
 
 
+class LensQuerySet(models.QuerySet):
+    def delete(self):
+        if LensVersion.objects.filter(lens__in=self, status__in=FROZEN_STATUSES).exists():
+            raise _refuse("A lens with a published version")
+        return super().delete()
+
+    delete.queryset_only = True
+
+
 class Lens(models.Model):
     slug = models.SlugField(max_length=140, unique=True)
     name = models.CharField(max_length=128, unique=True)
     description = models.TextField(max_length=2048, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = LensQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -39,6 +140,30 @@ class Lens(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def delete(self, *args, **kwargs):
+        if self.versions.filter(status__in=FROZEN_STATUSES).exists():
+            raise _refuse("A lens with a published version")
+        return super().delete(*args, **kwargs)
+
+
+class LensVersionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # The one change a published version accepts is its lifecycle status
+        # (published <-> deprecated); publishing a draft is an update of draft rows.
+        lifecycle_only = set(kwargs) == {"status"} and kwargs["status"] in FROZEN_STATUSES
+        if not lifecycle_only and self.filter(status__in=FROZEN_STATUSES).exists():
+            raise _refuse("A lens version")
+        return super().update(**kwargs)
+
+    update.queryset_only = True
+
+    def delete(self):
+        if self.filter(status__in=FROZEN_STATUSES).exists():
+            raise _refuse("A lens version")
+        return super().delete()
+
+    delete.queryset_only = True
 
 
 class LensVersion(models.Model):
@@ -64,6 +189,8 @@ class LensVersion(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = LensVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["lens__name", "-number"]
         constraints = [
@@ -74,16 +201,45 @@ class LensVersion(models.Model):
         suffix = f" ({self.label})" if self.label else ""
         return f"{self.lens.name} v{self.number}{suffix}"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_frozen:
+                changed = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                ]
+                if set(changed) - {"status"} or self.status not in FROZEN_STATUSES:
+                    raise _refuse("This lens version")
+        super().save(*args, **kwargs)
+
+    def _stored_is_frozen(self) -> bool:
+        return type(self).objects.filter(pk=self.pk, status__in=FROZEN_STATUSES).exists()
+
+    def delete(self, *args, **kwargs):
+        if self.pk is not None and self._stored_is_frozen():
+            raise _refuse("This lens version")
+        return super().delete(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def is_frozen(self) -> bool:
+        """Published or deprecated: its content can no longer change."""
+        return self.status in FROZEN_STATUSES
 
-class Pillar(models.Model):
+
+class Pillar(BankContent):
+    parent_field = "version"
     version = models.ForeignKey(LensVersion, on_delete=models.CASCADE, related_name="pillars")
     ref = models.CharField("id", max_length=100)
     name = models.CharField(max_length=128)
     order = models.PositiveIntegerField(default=0)
+
+    objects = _content_queryset("version", "pk").as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -93,7 +249,8 @@ class Pillar(models.Model):
         return self.name
 
 
-class Question(models.Model):
+class Question(BankContent):
+    parent_field = "pillar"
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="questions")
     ref = models.CharField("id", max_length=100)
     title = models.CharField(max_length=128)
@@ -101,6 +258,8 @@ class Question(models.Model):
     helpful_resource_text = models.TextField(max_length=2048, blank=True)
     helpful_resource_url = models.URLField(max_length=2048, blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    objects = _content_queryset("pillar__version", "pillars").as_manager()
 
     class Meta:
         ordering = ["pillar__order", "order", "id"]
@@ -110,8 +269,10 @@ class Question(models.Model):
         return self.title
 
 
-class Choice(models.Model):
+class Choice(BankContent):
     """A best practice (or the "None of these" choice) of a question."""
+
+    parent_field = "question"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     ref = models.CharField("id", max_length=100)
@@ -132,6 +293,8 @@ class Choice(models.Model):
     is_none = models.BooleanField('"None of these"', default=False)
     order = models.PositiveIntegerField(default=0)
 
+    objects = _content_queryset("question__pillar__version", "pillars__questions").as_manager()
+
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["question", "ref"], name="uniq_choice_ref")]
@@ -140,14 +303,25 @@ class Choice(models.Model):
         return self.title
 
 
-class RiskRule(models.Model):
+class RiskRule(BankContent):
+    parent_field = "question"
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="risk_rules")
     condition = models.TextField(max_length=2048)
     risk = models.CharField(max_length=16, choices=RuleRisk.choices)
     order = models.PositiveIntegerField(default=0)
+
+    objects = _content_queryset("question__pillar__version", "pillars__questions").as_manager()
 
     class Meta:
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
         return f"{self.condition} -> {self.risk}"
+
+
+@receiver(pre_delete, sender=LensVersion)
+def _refuse_cascaded_delete(sender, instance: LensVersion, **kwargs) -> None:
+    # A backstop for cascades that bypass the checks above (e.g. from another model): the
+    # deletion is refused, though by then the surrounding transaction is spoiled.
+    if instance.is_frozen:
+        raise _refuse("This lens version")
