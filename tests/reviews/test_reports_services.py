@@ -1,0 +1,239 @@
+"""Report services without a broker: claim, render, store, fail, retry and the sweep."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app
+from reviews.models import Report
+from reviews.services import reports as services
+from tests import factories
+from tests.reviews.reports_data import answered_rel_workload
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _report(workload, **fields) -> Report:
+    return Report.objects.create(workload=workload, lens_version=workload.lens_version, **fields)
+
+
+@pytest.mark.django_db
+def test_rendering_stores_the_pdf_with_its_size_and_sha256(rel_bank):
+    report = _report(answered_rel_workload(rel_bank))
+
+    rendered = services.report_render(report_id=report.pk)
+
+    assert rendered.status == Report.Status.READY
+    assert rendered.attempts == 1
+    assert rendered.started_at <= rendered.finished_at
+    with rendered.file.open("rb") as handle:
+        body = handle.read()
+    assert body.startswith(b"%PDF-")
+    assert rendered.size == len(body)
+    assert rendered.checksum == hashlib.sha256(body).hexdigest()
+
+
+@pytest.mark.django_db
+def test_running_the_render_twice_is_harmless(rel_bank):
+    report = _report(answered_rel_workload(rel_bank))
+    first = services.report_render(report_id=report.pk)
+
+    assert services.report_render(report_id=report.pk) is None
+
+    report.refresh_from_db()
+    assert report.attempts == 1
+    assert report.checksum == first.checksum
+
+
+@pytest.mark.django_db
+def test_a_retried_report_overwrites_its_file_instead_of_adding_copies(rel_bank, media_root):
+    report = _report(answered_rel_workload(rel_bank))
+    first = services.report_render(report_id=report.pk)
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED)
+
+    assert services.report_retry(report=report)
+    second = services.report_render(report_id=report.pk)
+
+    assert second.file.name == first.file.name
+    assert len(list((media_root / "reports" / str(report.workload_id)).iterdir())) == 1
+
+
+@pytest.mark.django_db
+def test_a_storage_error_hands_the_report_back_to_the_queue_for_a_retry(rel_bank, settings):
+    blocker = settings.MEDIA_ROOT.parent / "not-a-directory"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    report = _report(answered_rel_workload(rel_bank))
+
+    with pytest.raises(services.TransientError):
+        services.report_render(report_id=report.pk, final_attempt=False)
+
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED
+    assert report.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_storage_error_on_the_last_retry_fails_the_report_with_a_plain_message(
+    rel_bank, settings
+):
+    blocker = settings.MEDIA_ROOT.parent / "not-a-directory"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    report = _report(answered_rel_workload(rel_bank))
+
+    assert services.report_render(report_id=report.pk, final_attempt=True) is None
+
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert report.error == services.ERROR_UNAVAILABLE
+    assert "Traceback" not in report.error and "Error" not in report.error
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_deleted_report_does_nothing():
+    report = _report(factories.WorkloadFactory())
+    report_id = report.pk
+    report.delete()
+
+    assert services.report_render(report_id=report_id) is None
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exactly_one_of_many_concurrent_claims_wins():
+    workload = factories.WorkloadFactory()
+    report = _report(workload)
+    barrier = threading.Barrier(6)
+    results: list[object] = []
+
+    def claim() -> None:
+        try:
+            barrier.wait()
+            results.append(services.report_claim(report_id=report.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(result is not None for result in results) == 1
+    report.refresh_from_db()
+    assert report.status == Report.Status.RENDERING
+    assert report.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_late_result_of_an_abandoned_attempt_does_not_overwrite_the_new_one(rel_bank):
+    report = _report(answered_rel_workload(rel_bank))
+    stale = services.report_claim(report_id=report.pk)
+    # The sweep gave up on attempt 1 and another worker claimed attempt 2.
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.QUEUED)
+    services.report_claim(report_id=report.pk)
+
+    assert not services.report_complete(report=stale, pdf=b"%PDF-stale")
+    report.refresh_from_db()
+    assert report.status == Report.Status.RENDERING
+    assert report.attempts == 2
+
+
+def _age(report: Report, **fields) -> None:
+    Report.objects.filter(pk=report.pk).update(**fields)
+
+
+@pytest.mark.django_db
+def test_sweep_requeues_a_report_whose_worker_died(django_capture_on_commit_callbacks):
+    report = _report(factories.WorkloadFactory())
+    services.report_claim(report_id=report.pk)
+    past = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER + 5)
+    _age(report, started_at=past)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = services.report_sweep()
+
+    assert result.requeued == [report.pk]
+    assert len(callbacks) == 1
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED
+    assert report.started_at is None
+
+
+@pytest.mark.django_db
+def test_sweep_fails_a_report_after_its_last_attempt_and_a_retry_is_offered(
+    client_for, django_capture_on_commit_callbacks
+):
+    workload = factories.WorkloadFactory()
+    member = factories.MembershipFactory(team=workload.team).user
+    report = _report(workload, status=Report.Status.RENDERING)
+    past = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER + 5)
+    _age(report, attempts=settings.REPORT_MAX_ATTEMPTS, started_at=past)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = services.report_sweep()
+
+    assert result.failed == [report.pk]
+    assert callbacks == []
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert f"stopped {settings.REPORT_MAX_ATTEMPTS} times" in report.error
+    html = client_for(member).get(f"/workloads/{workload.pk}/reports/{report.pk}/status/")
+    assert f"/workloads/{workload.pk}/reports/{report.pk}/retry/" in html.content.decode()
+
+
+@pytest.mark.django_db
+def test_sweep_resends_a_report_whose_message_was_lost(django_capture_on_commit_callbacks):
+    report = _report(factories.WorkloadFactory())
+    past = timezone.now() - timedelta(seconds=settings.REPORT_QUEUE_TIMEOUT + 5)
+    _age(report, queued_at=past)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = services.report_sweep()
+
+    assert result.requeued == [report.pk]
+    assert len(callbacks) == 1
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED
+    assert report.queued_at > past
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_fresh_and_finished_reports_alone():
+    workload = factories.WorkloadFactory()
+    queued = _report(workload)
+    rendering = _report(workload, status=Report.Status.RENDERING, started_at=timezone.now())
+    old = timezone.now() - timedelta(days=3)
+    ready = _report(workload, status=Report.Status.READY, started_at=old, queued_at=old)
+    failed = _report(workload, status=Report.Status.FAILED, started_at=old, queued_at=old)
+
+    result = services.report_sweep()
+
+    assert result.requeued == [] and result.failed == []
+    statuses = dict(Report.objects.values_list("pk", "status"))
+    assert statuses == {
+        queued.pk: "queued",
+        rendering.pk: "rendering",
+        ready.pk: "ready",
+        failed.pk: "failed",
+    }
+
+
+def test_celery_beat_runs_the_sweep_task_periodically():
+    entry = settings.CELERY_BEAT_SCHEDULE["report-sweep"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == settings.REPORT_SWEEP_INTERVAL
+    assert settings.REPORT_STALE_AFTER > settings.REPORT_TIME_LIMIT
