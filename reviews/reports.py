@@ -25,7 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from questions.models import Choice, Question
-from reviews import loader, scoring
+from reviews import charts, loader, scoring
 from reviews.models import Answer, Milestone, NotApplicableReason, Workload
 
 STATIC_SCHEME = "archreview-static"
@@ -108,43 +108,8 @@ def _result_for(workload: Workload, milestone: Milestone | None) -> scoring.Work
 
 
 def _risk_chart(counts: dict[str, int]) -> str:
-    try:
-        from reviews import charts  # the summary page's chart, so both show the same picture
-    except ImportError:  # until reviews/charts.py lands: a plain bar chart of our own
-        return _fallback_chart(counts)
-    return charts.risk_counts_svg(counts)
-
-
-def _fallback_chart(counts: dict[str, int]) -> str:
-    from django.utils.html import format_html, format_html_join
-
-    rows = [
-        (r, counts.get(r, 0)) for r in (scoring.HIGH, scoring.MEDIUM, scoring.LOW, scoring.NONE)
-    ]
-    top = max([c for _, c in rows] + [1])
-    bars = format_html_join(
-        "",
-        '<rect x="120" y="{}" width="{}" height="18" class="bar risk-{}"/>'
-        '<text x="0" y="{}">{}</text><text x="{}" y="{}">{}</text>',
-        (
-            (
-                i * 26,
-                round(300 * c / top),
-                r,
-                i * 26 + 14,
-                scoring.RISK_LABELS[r],
-                126 + round(300 * c / top),
-                i * 26 + 14,
-                c,
-            )
-            for i, (r, c) in enumerate(rows)
-        ),
-    )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 460 104" role="img" '
-        'aria-label="Questions by risk">{}</svg>',
-        bars,
-    )
+    # The summary page's chart, so the report and the page show the same picture.
+    return charts.risk_counts_svg(counts, chart_id="report-risk-chart")
 
 
 def build_context(
