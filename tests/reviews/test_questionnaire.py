@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from questions.models import Question
-from reviews.models import Answer, Workload
+from reviews.models import Answer, AnswerChange, Workload
 from tests import factories
 
 REL3 = "service-architecture"
@@ -129,3 +131,167 @@ def test_question_page_lists_every_question_with_state_and_risk_text(review):
     assert "risk-badge risk-HIGH" in page and ">High risk<" in page
     assert "2 of 3 answered" in page
     assert 'aria-current="page"' in page
+
+
+def _snapshot():
+    return (
+        list(Answer.objects.values_list("pk", "version", "selected", "is_applicable", "notes")),
+        AnswerChange.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"selected": ["q0_c0", "nope"]}, "Unknown best practice id: nope"),
+        ({"selected": ["q0_c0", "q0_no"]}, '"None of these" cannot be combined'),
+        ({"not_applicable": "on"}, "Choose why this question does not apply"),
+        ({"not_applicable": "on", "reason": "BECAUSE"}, "Select a valid choice"),
+        ({"na_0": "on"}, "is marked not applicable: choose a reason"),
+        ({"selected": ["q0_c1"], "notes": "x" * 2085}, "Notes are limited to 2084 characters"),
+        (
+            {"na_0": "on", "na_0_reason": "OTHER", "na_0_note": "y" * 251},
+            "limited to 250 characters",
+        ),
+        ({"selected": ["q0_c1"], "version": ""}, "This page is out of date"),
+    ],
+    ids=[
+        "unknown-practice",
+        "none-plus-practice",
+        "na-without-reason",
+        "na-unknown-reason",
+        "practice-na-without-reason",
+        "notes-too-long",
+        "practice-note-too-long",
+        "missing-version",
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_invalid_posts_get_a_clear_message_and_change_nothing(review, data, message, htmx):
+    user, workload, questions, client = review
+    url = question_url(workload, questions[0])
+    client.post(url, {"version": 0, "selected": ["q0_c2"], "notes": "kept"})
+    before = _snapshot()
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.post(url, {"version": 1, **data}, **headers)
+    body = html.unescape(response.content.decode())
+    assert response.status_code == (200 if htmx else 400)
+    assert "Not saved" in body
+    assert message in body, body[:3000]
+    assert _snapshot() == before
+
+
+def test_invalid_post_keeps_the_users_input_on_the_page(review):
+    user, workload, questions, client = review
+    body = client.post(
+        question_url(workload, questions[0]),
+        {"version": 0, "selected": ["q0_c0", "q0_no"], "notes": "my draft"},
+    ).content.decode()
+    assert "my draft" in body
+    assert 'value="q0_c0" id="bp-0" data-practice checked' in body
+
+
+def test_a_question_of_another_lens_is_refused_with_a_message(review):
+    user, workload, questions, client = review
+    stranger = factories.make_bank(questions=1)
+    foreign = Question.objects.select_related("pillar").get(pillar__version=stranger)
+    url = question_url(workload, foreign)
+    for response in (client.get(url), client.post(url, {"version": 0, "selected": ["q0_c0"]})):
+        assert response.status_code == 404
+        assert "not part of this review" in response.content.decode()
+    assert not Answer.objects.exists()
+
+    from django.core.exceptions import ValidationError
+
+    from reviews.services.answers import answer_save
+
+    with pytest.raises(ValidationError, match="not part of the lens version"):
+        answer_save(
+            workload=workload,
+            question=foreign,
+            data={"selected": ["q0_c0"]},
+            expected_version=0,
+            user=user,
+        )
+    assert not Answer.objects.exists() and not AnswerChange.objects.exists()
+
+
+def test_htmx_save_returns_status_new_version_and_updated_navigation(review):
+    user, workload, questions, client = review
+    response = client.post(
+        question_url(workload, questions[0]),
+        {"version": 0, "selected": ["q0_c0"]},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Saved" in body and 'aria-live="polite"' in body
+    assert 'name="version" value="1" id="answer-version" hx-swap-oob="true"' in body
+    assert 'id="question-nav" aria-label="Questions" hx-swap-oob="true"' in body
+    assert "1 of 3 answered" in body
+    workload_before = workload.updated_at
+    workload.refresh_from_db()
+    assert workload.updated_at > workload_before
+
+
+def test_resaving_the_same_answer_adds_no_version_or_history(review):
+    user, workload, questions, client = review
+    url = question_url(workload, questions[0])
+    client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
+    # The same data again, even from the old version (a double autosave), is harmless.
+    response = client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
+    assert "Saved" in response.content.decode()
+    assert Answer.objects.get().version == 1
+    assert AnswerChange.objects.count() == 1
+
+
+def test_save_and_next_moves_to_the_next_question(review):
+    user, workload, questions, client = review
+    response = client.post(
+        question_url(workload, questions[0]), {"version": 0, "selected": ["q0_c0"], "go": "next"}
+    )
+    assert response["Location"] == question_url(workload, questions[1])
+    htmx = client.post(
+        question_url(workload, questions[1]),
+        {"version": 0, "selected": ["q1_c0"], "go": "next"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert htmx["HX-Redirect"] == question_url(workload, questions[2])
+
+
+def test_previous_and_next_links_follow_the_bank_order(review):
+    user, workload, questions, client = review
+    page = client.get(question_url(workload, questions[1])).content.decode()
+    assert f'href="{question_url(workload, questions[0])}" rel="prev"' in page
+    assert f'href="{question_url(workload, questions[2])}" rel="next"' in page
+
+
+def test_history_shows_who_when_before_and_after(review):
+    user, workload, questions, client = review
+    url = question_url(workload, questions[0])
+    client.post(url, {"version": 0, "selected": ["q0_c0"]})
+    client.post(url, {"version": 1, "not_applicable": "on", "reason": "OUT_OF_SCOPE"})
+    changes = list(AnswerChange.objects.order_by("version"))
+    assert [c.version for c in changes] == [1, 2]
+    assert changes[1].before["selected"] == ["q0_c0"] and changes[1].after["is_applicable"] is False
+    assert all(c.changed_by == user for c in changes)
+    page = client.get(
+        reverse(
+            "reviews:question_history",
+            kwargs={"workload_id": workload.pk, "question_id": questions[0].pk},
+        )
+    ).content.decode()
+    assert user.username in page
+    assert "Ticked: Practice 0.0" in page
+    assert "Question does not apply (Out of scope)" in page
+    assert page.index("version 2") < page.index("version 1")
+
+
+def test_overview_counts_and_continues_at_the_first_unanswered_question(review):
+    user, workload, questions, client = review
+    client.post(question_url(workload, questions[0]), {"version": 0, "selected": ["q0_no"]})
+    page = client.get(reverse("reviews:workload_overview", kwargs={"workload_id": workload.pk}))
+    body = page.content.decode()
+    assert "1 of 3 answered" in body
+    assert "Continue where you left off" in body
+    assert page.context["continue_at"].pk == questions[1].pk
