@@ -225,4 +225,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs a dozen progress lines per PDF at INFO; its warnings still show.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
