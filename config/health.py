@@ -20,12 +20,21 @@ def check_database() -> str:
     return "ok"
 
 
+BROKER_TIMEOUT = 2.0  # seconds; a load balancer's probe must not hang on a dead broker
+
+
 def check_broker() -> str:
+    from django.conf import settings
+
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        # The URL is read from settings on every call so the check follows the configuration
+        # the process runs with, not the one the Celery app happened to be built with.
+        with app.connection_for_write(
+            settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT
+        ) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT)
     except Exception:
         logger.exception("health check: broker unavailable")
         return "unavailable"
