@@ -362,3 +362,69 @@ def result_from_json(data: Mapping) -> WorkloadResult:
 def severity(risk: str) -> int:
     """HIGH 3, MEDIUM 2, LOW 1, NONE 0; -1 for unanswered and not applicable."""
     return _SEVERITY.get(risk, -1)
+
+
+# --- Comparison -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QuestionChange:
+    """How one question differs between two results (a milestone and another, or now).
+
+    ``risk_before``/``risk_after`` is ``None`` when the question exists on one side only (the
+    workload moved to another lens version in between).
+    """
+
+    pillar_ref: str
+    question_ref: str
+    title: str
+    risk_before: str | None
+    risk_after: str | None
+    newly_followed: tuple[str, ...]  # practice titles, bank order
+    no_longer_followed: tuple[str, ...]
+
+    @property
+    def risk_changed(self) -> bool:
+        return self.risk_before != self.risk_after
+
+    @property
+    def direction(self) -> str:
+        """ "better", "worse" or "same", by severity; answering counts as neither."""
+        before, after = severity(self.risk_before or ""), severity(self.risk_after or "")
+        if before < 0 or after < 0 or before == after:
+            return "same"
+        return "better" if after < before else "worse"
+
+
+def compare_results(before: WorkloadResult, after: WorkloadResult) -> tuple[QuestionChange, ...]:
+    """Every question whose risk changed or whose followed practices changed, in the order of
+    ``after`` (then questions found only in ``before``)."""
+
+    def index(result: WorkloadResult) -> dict[tuple[str, str], QuestionResult]:
+        return {(q.pillar_ref, q.ref): q for q in result.questions}
+
+    old, new = index(before), index(after)
+    keys = list(new) + [k for k in old if k not in new]
+    changes = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        followed_a = {p.ref for p in a.practices if p.status == FOLLOWED} if a else set()
+        followed_b = {p.ref for p in b.practices if p.status == FOLLOWED} if b else set()
+        titles = {p.ref: p.title for q in (a, b) if q for p in q.practices}
+        order = [p.ref for q in (b, a) if q for p in q.practices]
+        seen: dict[str, None] = dict.fromkeys(order)
+        gained = tuple(titles[r] for r in seen if r in followed_b and r not in followed_a)
+        lost = tuple(titles[r] for r in seen if r in followed_a and r not in followed_b)
+        risk_a, risk_b = (a.risk if a else None), (b.risk if b else None)
+        if risk_a == risk_b and not gained and not lost:
+            continue
+        changes.append(
+            QuestionChange(
+                pillar_ref=key[0],
+                question_ref=key[1],
+                title=(b or a).title,
+                risk_before=risk_a,
+                risk_after=risk_b,
+                newly_followed=gained,
+                no_longer_followed=lost,
+            )
+        )
+    return tuple(changes)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import dashboard, questionnaire, workloads
+from reviews.views import dashboard, milestones, questionnaire, summary, workloads
 from reviews.views import reports as report_views
 
 app_name = "reviews"
@@ -37,6 +37,27 @@ urlpatterns = [
         "workloads/<int:workload_id>/questions/<int:question_id>/history/",
         questionnaire.question_history,
         name="question_history",
+    ),
+    # summary, improvement plan and milestones
+    path("workloads/<int:workload_id>/summary/", summary.workload_summary, name="workload_summary"),
+    path("workloads/<int:workload_id>/plan/", summary.workload_plan, name="workload_plan"),
+    path(
+        "workloads/<int:workload_id>/milestones/", milestones.milestone_list, name="milestone_list"
+    ),
+    path(
+        "workloads/<int:workload_id>/milestones/new/",
+        milestones.milestone_new,
+        name="milestone_new",
+    ),
+    path(
+        "workloads/<int:workload_id>/milestones/compare/",
+        milestones.milestone_compare,
+        name="milestone_compare",
+    ),
+    path(
+        "workloads/<int:workload_id>/milestones/<int:pk>/",
+        milestones.milestone_detail,
+        name="milestone_detail",
     ),
     # reports
     path("workloads/<int:workload_id>/reports/", report_views.report_list, name="report_list"),

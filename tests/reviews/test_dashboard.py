@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews import loader, scoring
+from reviews.models import Workload
+from tests import factories
+from tests.reviews.dashboard_data import populate_workloads
+
+pytestmark = pytest.mark.django_db
+URL = reverse("reviews:dashboard")
+
+# session, user, visible workloads (+ team, lens, latest answer), the bank (lens versions,
+# pillars, questions, choices, rules) and the answers.
+DASHBOARD_QUERIES = 9
+
+
+def _names(response) -> list[str]:
+    return [row.workload.name for row in response.context["page"].object_list]
+
+
+@pytest.fixture
+def team_member(rel_bank):
+    membership = factories.MembershipFactory(role="lead")
+    return membership
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_dashboard_renders_in_a_fixed_number_of_queries(
+    count, team_member, rel_bank, client_for, django_assert_num_queries
+):
+    populate_workloads(team=team_member.team, version=rel_bank, count=count)
+    client = client_for(team_member.user)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(URL, {"sort": "score"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == count
+    assert response.context["totals"]["workloads"] == count
+
+
+def test_dashboard_counts_agree_with_the_scoring_of_each_workload(
+    team_member, rel_bank, client_for
+):
+    workloads = populate_workloads(team=team_member.team, version=rel_bank, count=12)
+    response = client_for(team_member.user).get(URL, {"sort": "name"})
+    rows = {row.workload.pk: row for row in response.context["page"].object_list}
+    for workload in workloads:
+        result = loader.result_for_workload(workload)
+        row = rows[workload.pk]
+        assert (row.high, row.medium, row.answered, row.total, row.score) == (
+            result.counts[scoring.HIGH],
+            result.counts[scoring.MEDIUM],
+            result.answered,
+            result.total,
+            result.score,
+        )
+    # and the page prints them with text labels, not colour alone
+    html = response.content.decode()
+    assert f'{rows[workloads[0].pk].high}<span class="visually-hidden"> high risk' in html
+
+
+def test_dashboard_shows_only_workloads_of_the_users_teams(team_member, rel_bank, client_for):
+    populate_workloads(team=team_member.team, version=rel_bank, count=2, prefix="Mine")
+    populate_workloads(team=factories.TeamFactory(), version=rel_bank, count=3, prefix="Theirs")
+    response = client_for(team_member.user).get(URL)
+    assert sorted(_names(response)) == ["Mine 0000", "Mine 0001"]
+    assert "Theirs" not in response.content.decode()
+
+
+def test_staff_see_every_workload(rel_bank, client_for):
+    populate_workloads(team=factories.TeamFactory(), version=rel_bank, count=3)
+    admin = factories.UserFactory(is_staff=True)
+    response = client_for(admin).get(URL)
+    assert response.context["page"].paginator.count == 3
+
+
+def test_dashboard_sorts_by_each_column(team_member, rel_bank, client_for):
+    populate_workloads(team=team_member.team, version=rel_bank, count=30)
+    client = client_for(team_member.user)
+    for key, attribute in [("high", "high"), ("medium", "medium"), ("progress", "progress")]:
+        rows = client.get(URL, {"sort": f"-{key}", "page": 1}).context["page"].object_list
+        values = [getattr(r, attribute) for r in rows]
+        assert values == sorted(values, reverse=True)
+        rows = client.get(URL, {"sort": key}).context["page"].object_list
+        assert [getattr(r, attribute) for r in rows] == sorted(getattr(r, attribute) for r in rows)
+    rows = client.get(URL, {"sort": "-score"}).context["page"].object_list
+    scores = [-1 if r.score is None else r.score for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    names = _names(client.get(URL, {"sort": "-name"}))
+    assert names == sorted(names, reverse=True)
+
+
+def test_dashboard_sorts_by_last_change(team_member, rel_bank, client_for):
+    old, new = populate_workloads(team=team_member.team, version=rel_bank, count=2)
+    Workload.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=400))
+    new.answers.update(updated_at=timezone.now() + timedelta(minutes=5))
+    old.answers.update(updated_at=timezone.now() - timedelta(days=300))
+    client = client_for(team_member.user)
+    assert _names(client.get(URL, {"sort": "-changed"})) == [new.name, old.name]
+    assert _names(client.get(URL, {"sort": "changed"})) == [old.name, new.name]
+
+
+def test_dashboard_filters_by_team_and_environment(rel_bank, client_for):
+    user = factories.UserFactory()
+    first = factories.MembershipFactory(user=user, role="architect").team
+    second = factories.MembershipFactory(user=user, role="lead").team
+    populate_workloads(team=first, version=rel_bank, count=4, prefix="First")
+    populate_workloads(team=second, version=rel_bank, count=3, prefix="Second")
+    client = client_for(user)
+    assert sorted(_names(client.get(URL, {"team": second.pk}))) == [
+        "Second 0000",
+        "Second 0001",
+        "Second 0002",
+    ]
+    production = _names(client.get(URL, {"team": first.pk, "environment": "PRODUCTION"}))
+    assert sorted(production) == ["First 0000", "First 0002"]
+    # an unknown environment or team value is ignored rather than failing
+    assert client.get(URL, {"environment": "MARS", "team": "x"}).status_code == 200
+
+
+def test_dashboard_paginates_the_scored_list(team_member, rel_bank, client_for):
+    populate_workloads(team=team_member.team, version=rel_bank, count=60)
+    client = client_for(team_member.user)
+    response = client.get(URL, {"sort": "name", "page": 3})
+    assert _names(response) == [f"Workload {i:04d}" for i in range(50, 60)]
+    html = response.content.decode()
+    assert re.search(r'href="\?sort=name&amp;page=2"', html)
+    # a page past the end shows the last page instead of an error
+    assert _names(client.get(URL, {"sort": "name", "page": 99})) == _names(response)
+
+
+def test_dashboard_without_workloads_says_so(client_for):
+    user = factories.MembershipFactory().user
+    response = client_for(user).get(URL)
+    assert response.status_code == 200
+    assert "No workloads yet" in response.content.decode()
+
+
+def test_dashboard_needs_a_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]

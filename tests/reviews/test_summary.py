@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
+
+pytestmark = pytest.mark.django_db
+
+# session, user, workload (access helper), bank (5), answers
+PLAN_QUERIES = 9
+SUMMARY_QUERIES = PLAN_QUERIES + 1  # + the question ids for the links
+
+
+@pytest.fixture
+def member(rel_bank):
+    return factories.MembershipFactory(role="lead")
+
+
+@pytest.fixture
+def workload(member, rel_bank):
+    workload = factories.WorkloadFactory(team=member.team, lens_version=rel_bank)
+    q3 = practices(workload, Q3)
+    q4 = practices(workload, Q4)
+    save(workload, Q3, selected=q3)  # no improvements
+    save(workload, Q4, selected=[r for r in q4 if not r.endswith("constant_work")])  # low
+    save(workload, Q5, is_applicable=False, reason="OUT_OF_SCOPE")
+    return workload
+
+
+def test_summary_shows_counts_per_pillar_score_and_chart(
+    workload, member, client_for, django_assert_num_queries
+):
+    client = client_for(member.user)
+    url = reverse("reviews:workload_summary", args=[workload.pk])
+    with django_assert_num_queries(SUMMARY_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.counts["NONE"] == result.counts["LOW"] == result.counts["NOT_APPLICABLE"] == 1
+    assert result.score == round((100 + 75) / 2)
+    html = response.content.decode()
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
+    assert '<title id="risk-chart-title">' in html
+    assert "<caption" in html and 'scope="col"' in html
+    assert ">Low risk<" in html and ">88<" in html
+
+
+def test_plan_lists_missing_practices_with_guidance_and_link(
+    workload, member, client_for, django_assert_num_queries
+):
+    client = client_for(member.user)
+    url = reverse("reviews:workload_plan", args=[workload.pk])
+    with django_assert_num_queries(PLAN_QUERIES):
+        response = client.get(url)
+    items = response.context["items"]
+    assert [i.practice_ref for i in items] == ["rel_prevent_interaction_failure_constant_work"]
+    html = response.content.decode()
+    assert items[0].improvement_text[:40] in html
+    assert (
+        'href="https://docs.aws.amazon.com/wellarchitected/latest/framework/'
+        'rel_prevent_interaction_failure_constant_work.html"'
+    ) in html
+
+
+def test_plan_filters_by_risk(member, rel_bank, client_for):
+    workload = factories.WorkloadFactory(team=member.team, lens_version=rel_bank)
+    save(workload, Q5, selected=["rel_mitigate_interaction_failure_no"])  # 5 high, 2 medium
+    client = client_for(member.user)
+    url = reverse("reviews:workload_plan", args=[workload.pk])
+    assert len(client.get(url).context["items"]) == 7
+    high = client.get(url, {"risk": "HIGH"}).context["items"]
+    medium = client.get(url, {"risk": "MEDIUM"}).context["items"]
+    assert {i.risk for i in high} == {"HIGH"} and len(high) == 5
+    assert {i.risk for i in medium} == {"MEDIUM"} and len(medium) == 2
+    assert client.get(url, {"risk": "LOW"}).context["items"] == []
+    assert len(client.get(url, {"risk": "bogus"}).context["items"]) == 7
+
+
+@pytest.mark.parametrize("name", ["reviews:workload_summary", "reviews:workload_plan"])
+def test_another_teams_workload_is_not_found(name, workload, client_for):
+    stranger = factories.MembershipFactory(role="architect").user
+    assert client_for(stranger).get(reverse(name, args=[workload.pk])).status_code == 404
