@@ -7,6 +7,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
+    verbose_name = "member"
+    verbose_name_plural = "members (architects edit workloads and answers, leads read)"
 
 
 @admin.register(Team)
@@ -14,6 +16,18 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who is in which team with which role; architects edit, leads read (docs/architecture.md)."""
+
+    list_display = ["user", "team", "role"]
+    list_filter = ["role", "team"]
+    list_editable = ["role"]
+    search_fields = ["user__username", "user__email", "team__name"]
+    autocomplete_fields = ["user", "team"]
+    list_select_related = ["user", "team"]
 
 
 @admin.register(Workload)

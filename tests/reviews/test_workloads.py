@@ -157,3 +157,16 @@ def test_list_shows_only_the_users_teams(architect, client_for):
     factories.WorkloadFactory(name="Theirs")
     page = client_for(architect).get(reverse("reviews:workload_list")).content.decode()
     assert "Mine" in page and "Theirs" not in page
+
+
+def test_admins_manage_teams_and_members_in_the_admin(client_for):
+    admin_user = factories.UserFactory(is_staff=True, is_superuser=True)
+    membership = factories.MembershipFactory(role="lead")
+    client = client_for(admin_user)
+    team_page = client.get(reverse("admin:reviews_team_change", args=[membership.team.pk]))
+    assert (
+        team_page.status_code == 200
+        and "members (architects edit" in team_page.content.decode().lower()
+    )
+    listing = client.get(reverse("admin:reviews_membership_changelist") + "?role=lead")
+    assert membership.user.username in listing.content.decode()
