@@ -1,7 +1,7 @@
 """The risk dashboard: every workload the user can see, scored, sortable, filterable, paged.
 
 Nine queries whatever the number of workloads: session and user (2), the visible workloads with
-their team, lens and latest answer change (1), the lens versions' banks (5), the answers (1).
+their team and latest answer change (1), the lens versions' banks (5), the answers (1).
 Teams for the filter come from the same workload list, so they cost nothing more.
 """
 
@@ -56,7 +56,7 @@ def dashboard_rows(user) -> list[DashboardRow]:
     workloads = list(
         Workload.objects.visible_to(user)
         .active()
-        .select_related("team", "lens_version__lens")
+        .select_related("team")
         .annotate(last_answer_at=Max("answers__updated_at"))
         .order_by("name", "pk")
     )
