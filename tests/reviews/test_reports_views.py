@@ -218,3 +218,9 @@ def test_anonymous_users_are_sent_to_log_in(workload, client):
     response = client.get(_url("report_download", workload, report))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_the_workload_page_loads_the_reports_panel_with_htmx(workload, member, client_for):
+    html = client_for(member).get(reverse("reviews:workload_overview", args=[workload.pk]))
+    assert f'hx-get="{_url("report_list", workload)}"' in html.content.decode()
+    assert 'hx-trigger="load"' in html.content.decode()
