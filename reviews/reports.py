@@ -93,9 +93,11 @@ def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, d
     if milestone is not None:
         # A milestone snapshot keeps its answers as JSON keyed like the scoring input.
         return {key: dict(value or {}) for key, value in (milestone.answers or {}).items()}
-    rows = Answer.objects.filter(workload=workload).values(
-        "question__pillar__ref", "question__ref", "notes", "reason", "choices_not_applicable"
-    )
+    # Only answers to this lens version's questions: after an upgrade, older answers stay
+    # stored but are not part of the review.
+    rows = Answer.objects.filter(
+        workload=workload, question__pillar__version_id=workload.lens_version_id
+    ).values("question__pillar__ref", "question__ref", "notes", "reason", "choices_not_applicable")
     return {
         scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): row for row in rows
     }

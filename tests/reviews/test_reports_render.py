@@ -12,6 +12,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from reviews import reports
+from tests import factories
 from tests.reviews.reports_data import (
     EXPECTED_HIGH,
     EXPECTED_MEDIUM,
@@ -204,3 +205,22 @@ def test_fetcher_serves_our_static_css():
     expected = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_bytes()
     assert response.read() == expected
     assert response.content_type == "text/css"
+
+
+@pytest.mark.django_db
+def test_a_milestone_report_shows_the_answers_and_notes_frozen_in_the_milestone(rel_bank):
+    from reviews.services.milestones import milestone_create
+
+    workload = answered_rel_workload(rel_bank, name="Payments Platform", notes="Before launch.")
+    user = factories.MembershipFactory(team=workload.team).user
+    milestone = milestone_create(workload=workload, name="Launch review", user=user)
+    workload.answers.update(notes="Changed after the milestone.", selected=[])
+
+    text = pdf_text(reports.render_pdf(reports.build_context(workload, milestone=milestone)))
+
+    assert "Launch review" in text
+    assert "Before launch." in text
+    assert "Changed after the milestone." not in text
+    assert f"{EXPECTED_HIGH} high risk, {EXPECTED_MEDIUM} medium risk" in text
+    for item in EXPECTED_PLAN:
+        assert item in text
