@@ -95,9 +95,9 @@ def trend_svg(
     chart_id: str = "trend-chart",
 ) -> SafeString:
     """High and medium risk counts per milestone, oldest first, as two labelled lines."""
-    left, right, top, bottom = 40, 20, 34, 56
-    step = 90
-    width = max(left + right + step * max(len(points) - 1, 1), 320)
+    left, right, top, bottom = 56, 56, 40, 44
+    step = 110
+    width = max(left + right + step * max(len(points) - 1, 1), 360)
     plot_h = 160
     height = top + plot_h + bottom
     largest = max((max(p.high, p.medium) for p in points), default=0) or 1
@@ -148,14 +148,14 @@ def trend_svg(
                     f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" '
                     f'fill="{colour}"/>'
                 )
-                ty = cy + 18
+                ty = cy + 17
             parts.append(
                 marker + f'<text x="{cx:.1f}" y="{ty:.1f}" text-anchor="middle" '
                 f'font-size="12" font-weight="600" fill="#212529">{value}</text>'
             )
     for i, point in enumerate(points):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 36}" text-anchor="middle" '
             f'font-size="12" fill="#212529">{escape(_short(point.label))}</text>'
         )
     desc = (
