@@ -55,8 +55,8 @@ def risk_counts_svg(
     risks: Sequence[str] = ORDER,
 ) -> SafeString:
     """A horizontal bar per risk level, labelled with its name and its number of questions."""
-    label_w, bar_w, row_h, pad = 190, 230, 26, 6
-    width = label_w + bar_w + 50
+    label_w, bar_w, row_h, pad = 184, 170, 26, 6
+    width = label_w + bar_w + 46
     height = row_h * len(risks) + pad * 2
     largest = max((counts.get(r, 0) for r in risks), default=0) or 1
     parts = []

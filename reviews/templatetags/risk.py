@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from reviews import scoring
+from reviews.models import NotApplicableReason
 
 register = template.Library()
 
@@ -22,6 +23,12 @@ def practice_status_label(status: str) -> str:
         scoring.PRACTICE_NOT_APPLICABLE: "Not applicable",
         scoring.PRACTICE_UNANSWERED: "Not answered yet",
     }.get(status, status)
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    """A not-applicable reason's label ("OUT_OF_SCOPE" -> "Out of scope")."""
+    return dict(NotApplicableReason.choices).get(reason, reason)
 
 
 @register.filter

@@ -215,3 +215,14 @@ def test_architects_may_take_milestones_too(workload, client_for):
         reverse("reviews:milestone_new", args=[workload.pk]), {"name": "By the architect"}
     )
     assert response.status_code == 302
+
+
+def test_milestone_page_shows_the_answers_as_they_were(workload, lead, client_for):
+    save(workload, Q5, is_applicable=False, reason="BUSINESS_PRIORITIES", notes="Batch only.")
+    milestone = milestone_create(workload=workload, name="Baseline", user=lead.user)
+    save(workload, Q5, selected=practices(workload, Q5))
+    url = reverse("reviews:milestone_detail", args=[workload.pk, milestone.pk])
+    html = client_for(lead.user).get(url).content.decode()
+    assert "Marked not applicable: business priorities." in html
+    assert "Batch only." in html and "Split by domain." in html
+    assert "(not followed, medium risk)" in html  # REL 3's third practice at the milestone

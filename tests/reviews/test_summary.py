@@ -82,3 +82,42 @@ def test_plan_filters_by_risk(member, rel_bank, client_for):
 def test_another_teams_workload_is_not_found(name, workload, client_for):
     stranger = factories.MembershipFactory(role="architect").user
     assert client_for(stranger).get(reverse(name, args=[workload.pk])).status_code == 404
+
+
+# --- charts -------------------------------------------------------------------------------------
+def test_risk_chart_carries_every_number_as_text_and_has_no_external_reference():
+    from reviews import charts
+
+    svg = str(charts.risk_counts_svg({"HIGH": 4, "MEDIUM": 2, "NONE": 7}, title="A <b> & c"))
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and 'role="img"' in svg
+    assert '<title id="risk-chart-title">A &lt;b&gt; &amp; c</title>' in svg
+    for label, value in [("High risk", 4), ("Medium risk", 2), ("No improvements identified", 7)]:
+        assert f">{label}</text>" in svg and f">{value}</text>" in svg
+    assert "High risk: 4; Medium risk: 2; Low risk: 0" in svg  # the <desc>
+    assert "<script" not in svg and "href" not in svg and "url(" not in svg
+
+
+def test_trend_chart_escapes_milestone_names_and_handles_no_points():
+    from reviews import charts
+
+    svg = str(
+        charts.trend_svg([charts.TrendPoint("<script>", 3, 1), charts.TrendPoint("Now", 1, 2)])
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "&lt;script&gt;: 3 high, 1 medium; Now: 1 high, 2 medium" in svg
+    assert "No milestones yet" in str(charts.trend_svg([]))
+
+
+def test_charts_render_in_a_weasyprint_pdf():
+    import weasyprint
+
+    from reviews import charts
+
+    html = (
+        "<html><body>"
+        + str(charts.risk_counts_svg({"HIGH": 1}))
+        + str(charts.trend_svg([charts.TrendPoint("Baseline", 2, 1)]))
+        + "</body></html>"
+    )
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
