@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from questions import rules as rule_engine
 from reviews import scoring
 from reviews.scoring import NONE, NOT_APPLICABLE, QUESTION_RISKS, UNANSWERED, AnswerState
 from tests.reviews.scoring_banks import LENS_FILES, lens_bank, rel_bank
@@ -44,8 +46,31 @@ def native_banks(draw) -> scoring.Bank:
     return scoring.Bank(scoring.NATIVE, tuple(pillars))
 
 
+def rules_from_levels(bank: scoring.Bank) -> scoring.Bank:
+    """The same bank as an imported one, with the risk rules our exporter derives from the
+    levels (``questions.exporter.native_rules``): what AWS or a re-import would score with."""
+    from questions.exporter import native_rules
+
+    def question(q: scoring.Question) -> scoring.Question:
+        rows = [{"ref": p.ref, "risk": p.risk or "", "is_none": p.is_none} for p in q.practices]
+        rules = tuple(
+            rule_engine.CompiledRule(rule_engine.parse(r["condition"]), r["risk"])
+            for r in native_rules(rows)
+        )
+        practices = tuple(replace(p, risk=None) for p in q.practices)
+        return replace(q, practices=practices, rules=rules)
+
+    return scoring.Bank(
+        scoring.IMPORTED,
+        tuple(replace(p, questions=tuple(map(question, p.questions))) for p in bank.pillars),
+    )
+
+
 def level_banks():
-    return st.one_of(st.just(REL), native_banks())
+    """Banks whose risks derive from levels: REL, random native banks, and both as imported
+    banks with the rules derived from their levels."""
+    native = st.one_of(st.just(REL), native_banks())
+    return st.one_of(native, native.map(rules_from_levels))
 
 
 def every_bank():
@@ -130,6 +155,19 @@ def test_everything_followed_gives_no_risk(case, data):
     result = scoring.score_workload(bank, answers).question(question.ref, pillar_ref)
     assert result.risk == NONE
     assert all(p.status != scoring.NOT_FOLLOWED for p in result.practices)
+
+
+@MANY
+@given(case=bank_and_answers(st.one_of(st.just(REL), native_banks())))
+def test_rules_derived_from_levels_agree_with_the_levels(case):
+    """The exporter's derived rules score like the levels, except that AWS has no LOW risk:
+    a question whose only gaps are LOW practices is NONE under the rules."""
+    bank, answers = case
+    by_levels = scoring.score_workload(bank, answers)
+    by_rules = scoring.score_workload(rules_from_levels(bank), answers)
+    for native, imported in zip(by_levels.questions, by_rules.questions, strict=True):
+        expected = NONE if native.risk == scoring.LOW else native.risk
+        assert imported.risk == expected
 
 
 # --- every bank -------------------------------------------------------------------------------
