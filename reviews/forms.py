@@ -102,6 +102,9 @@ class WorkloadForm(forms.ModelForm):
             self.fields["lens_version"].queryset = published_versions()
             if not self.is_bound:
                 self.initial.setdefault("lens_version", default_lens_version())
+            # Render each option list from one query (validation still uses the queryset).
+            for name in ("team", "lens_version"):
+                self.fields[name].choices = list(iter(self.fields[name].choices))
         else:
             # Team and lens stay fixed after creation; the lens moves only by an upgrade.
             del self.fields["team"]

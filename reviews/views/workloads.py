@@ -54,7 +54,7 @@ def workload_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def workload_new(request: HttpRequest) -> HttpResponse:
     form = WorkloadForm(request.POST or None, user=request.user)
-    if not request.user.is_staff and not form.fields["team"].queryset.exists():
+    if not request.user.is_staff and not form.fields["team"].choices:
         raise PermissionDenied("Only architects create workloads.")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -105,3 +105,35 @@ def test_workload_list_query_count(setup, django_assert_num_queries):
     with django_assert_num_queries(10):
         response = client.get(reverse("reviews:workload_list"))
     assert len(response.context["rows"]) == 2
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        # session, user, default lens (REL, then any: no REL bank here), team options,
+        # lens version options (with their lens)
+        ("workload_new", 6),
+        # session, user, workload
+        ("workload_edit", 3),
+        ("workload_archive", 3),
+    ],
+)
+def test_workload_form_pages_query_count(setup, django_assert_num_queries, name, expected):
+    workload, questions, client = setup
+    args = [] if name == "workload_new" else [workload.pk]
+    with django_assert_num_queries(expected):
+        response = client.get(reverse(f"reviews:{name}", args=args))
+    assert response.status_code == 200
+
+
+def test_upgrade_preview_query_count(setup, django_assert_num_queries):
+    workload, questions, client = setup
+    from tests.reviews.test_upgrade import next_version
+
+    next_version(workload.lens_version, {"q0": ["q0_c0", "q0_no"], "q99": ["q99_c0"]})
+    # session, user, workload, newer version; plan: old and new questions, old and new
+    # choices, answers; the template's lens name
+    with django_assert_num_queries(9):
+        response = client.get(reverse("reviews:workload_upgrade", args=[workload.pk]))
+    assert response.status_code == 200
+    assert len(response.context["plan"].dropped_questions) == len(questions) - 2
