@@ -226,3 +226,14 @@ def test_milestone_page_shows_the_answers_as_they_were(workload, lead, client_fo
     assert "Marked not applicable: business priorities." in html
     assert "Batch only." in html and "Split by domain." in html
     assert "(not followed, medium risk)" in html  # REL 3's third practice at the milestone
+
+
+def test_taking_a_milestone_runs_a_fixed_number_of_queries(
+    workload, lead, client_for, django_assert_num_queries
+):
+    client = client_for(lead.user)
+    url = reverse("reviews:milestone_new", args=[workload.pk])
+    # session, user, workload; savepoint, row lock, names, answers, bank (5), insert, release
+    with django_assert_num_queries(14):
+        response = client.post(url, {"name": "Baseline"})
+    assert response.status_code == 302
