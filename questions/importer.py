@@ -46,6 +46,9 @@ META_KEY = "_archreview"
 ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:\-]*\Z")
 
 
+_MISSING = object()
+
+
 class LensFileError(ValueError):
     """The file cannot be imported; ``problems`` lists every reason, each with its location."""
 
@@ -85,6 +88,9 @@ class _Checker:
         return value
 
     def array(self, value: Any, path: str, low: int, high: int, what: str) -> list:
+        if value is _MISSING:
+            self.problem(path, "is missing")
+            return []
         if not isinstance(value, list):
             self.problem(path, f"must be a list, not {_type_name(value)}")
             return []
@@ -214,11 +220,7 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
     pillars: list[dict] = []
     pillar_ids: dict[str, str] = {}
     question_ids: dict[str, str] = {}
-    if "pillars" in root:
-        raw_pillars = check.array(root["pillars"], "pillars", 1, MAX_PILLARS, "pillars")
-    else:
-        check.problem("pillars", "is missing")
-        raw_pillars = []
+    raw_pillars = check.array(root.get("pillars", _MISSING), "pillars", 1, MAX_PILLARS, "pillars")
     for pi, raw_pillar in enumerate(raw_pillars):
         ppath = f"pillars[{pi}]"
         pillar = check.obj(raw_pillar, ppath)
@@ -236,7 +238,7 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
         }
         pillars.append(pnode)
         raw_questions = check.array(
-            pillar.get("questions"), f"{ppath}.questions", 1, MAX_QUESTIONS, "questions"
+            pillar.get("questions", _MISSING), f"{ppath}.questions", 1, MAX_QUESTIONS, "questions"
         )
         for qi, raw_question in enumerate(raw_questions):
             qnode = _question(check, raw_question, f"{ppath}.questions[{qi}]", pid, meta)
@@ -284,7 +286,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
     }
     choice_ids: dict[str, str] = {}
     raw_choices = check.array(
-        question.get("choices"), f"{qpath}.choices", 1, MAX_CHOICES, "choices"
+        question.get("choices", _MISSING), f"{qpath}.choices", 1, MAX_CHOICES, "choices"
     )
     for ci, raw_choice in enumerate(raw_choices):
         cpath = f"{qpath}.choices[{ci}]"
@@ -319,7 +321,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
             }
         )
     raw_rules = check.array(
-        question.get("riskRules"), f"{qpath}.riskRules", 1, MAX_RULES, "risk rules"
+        question.get("riskRules", _MISSING), f"{qpath}.riskRules", 1, MAX_RULES, "risk rules"
     )
     defaults = 0
     for ri, raw_rule in enumerate(raw_rules):

@@ -269,3 +269,20 @@ def test_non_staff_users_cannot_reach_the_bank_admin(client, rel_bank):
         assert client.get(url).status_code == 302  # to the admin login
     assert client.post(reverse("admin:questions_lensversion_draft", args=[rel_bank.pk]))
     assert LensVersion.objects.count() == 1
+
+
+def test_question_list_in_fixed_queries(admin_client, rel_bank, draft, django_assert_num_queries):
+    # session, user, 2x count, questions with pillar/version/lens, the lens filter list
+    with django_assert_num_queries(6):
+        response = admin_client.get(reverse("admin:questions_question_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count("service-architecture") == 2
+
+
+def test_a_question_can_be_added_to_a_draft_only(admin_client, rel_bank, draft):
+    response = admin_client.get(reverse("admin:questions_question_add"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    pillar = draft.pillars.get()
+    assert f'value="{pillar.pk}"' in page
+    assert f'value="{rel_bank.pillars.get().pk}"' not in page

@@ -158,6 +158,10 @@ BROKEN = {
         "pillars[0].questions[0].choices: must be a list, not an object",
     ),
     "pillars_missing": (_mutated(lambda d: d.pop("pillars")), "pillars: is missing"),
+    "rules_missing": (
+        _mutated(lambda d: _q(d, 2, 0).pop("riskRules")),
+        "pillars[2].questions[0].riskRules: is missing",
+    ),
     "too_many_rules": (
         _mutated(
             lambda d: _q(d)["riskRules"].extend([{"condition": "default", "risk": "NO_RISK"}] * 3)
