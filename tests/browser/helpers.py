@@ -1,0 +1,75 @@
+"""Steps the journeys share: signing in, checking a page fits a phone, saving screenshots."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
+
+
+def sign_in(page: Page, username: str, *, audit: Callable[[], None], path: str = "/") -> None:
+    """Open ``path`` signed out, sign in on the page it redirects to, land back on ``path``."""
+    page.goto(path)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    audit()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+
+
+def main_nav(page: Page, name: str) -> Locator:
+    """A link of the main navigation bar."""
+    return page.get_by_role("navigation", name="Main navigation").get_by_role(
+        "link", name=name, exact=True
+    )
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the window (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - window.innerWidth"
+    )
+
+
+def assert_fits_phone_and_desktop(page: Page) -> None:
+    """The current page has no horizontal scrolling at 375 px nor at 1280 px wide."""
+    try:
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            overflow = horizontal_overflow(page)
+            assert overflow <= 0, f"{page.url} is {overflow} px too wide at {size['width']} px"
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+def shrink_png(path: Path, colours: int = 128) -> None:
+    """Palette PNG: a screenshot of a flat UI keeps its look at a third of the bytes."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
+def save_screenshot(page: Page, path: Path, *, full_page: bool = False) -> Path:
+    page.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
+    shrink_png(path)
+    return path
+
+
+def pdf_first_page_png(pdf: Path, png: Path, *, dpi: int = 60) -> Path:
+    """Render page 1 of ``pdf`` with poppler's pdftoppm into ``png``."""
+    stem = png.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-png", "-f", "1", "-l", "1", "-r", str(dpi), "-singlefile", pdf, stem],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    shrink_png(png)
+    return png
