@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from questions.importer import LensFileError, lens_import
@@ -84,7 +85,7 @@ def _mutate(doc: dict, data: st.DataObject) -> None:
 
 
 @settings(
-    max_examples=80,
+    max_examples=int(os.environ.get("LENS_FUZZ_EXAMPLES", "80")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -98,11 +99,13 @@ def test_mutated_files_give_a_clear_error_or_a_complete_import(db, data):
     try:
         result = lens_import(data=json.dumps(doc).encode("utf-8"))
     except LensFileError as exc:
+        event("rejected")
         assert exc.problems
         for problem in exc.problems:
             assert LOCATED.match(problem) or problem.startswith("…"), problem
         assert row_counts() == before
         return
+    event("imported")
     # A clean import: exactly one version with everything the summary announced.
     after = row_counts()
     assert after[1] == before[1] + 1
