@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +24,7 @@ from questions.content import version_tree
 from questions.diff import diff_trees
 from questions.exporter import export_filename, version_export_bytes
 from questions.importer import MAX_FILE_BYTES, LensFileError, lens_import
-from questions.models import Choice, Lens, LensVersion, Pillar, Question, RiskRule
+from questions.models import Choice, Lens, LensVersion, Pillar, Question, Risk, RiskRule
 from questions.services import DraftNotPublishable, draft_create, draft_publish
 from questions.validation import tree_problems
 
@@ -162,26 +162,51 @@ class LensVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Questions")
     def content_overview(self, obj: LensVersion) -> str:
-        questions = (
+        practice = Q(choices__is_none=False)
+        questions = list(
             Question.objects.filter(pillar__version=obj)
             .select_related("pillar")
-            .annotate(choice_count=Count("choices"))
+            .annotate(
+                practices=Count("choices", filter=practice),
+                **{
+                    f"risk_{risk.lower()}": Count(
+                        "choices", filter=practice & Q(choices__risk=risk)
+                    )
+                    for risk in Risk.values
+                },
+            )
             .order_by("pillar__order", "pillar_id", "order", "id")
         )
         rows = format_html_join(
             "",
-            '<li><code>{}/{}</code> <a href="{}">{}</a> ({} choices)</li>',
+            '<li><code>{}/{}</code> <a href="{}">{}</a> ({} best practices)</li>',
             (
                 (
                     q.pillar.ref,
                     q.ref,
                     reverse("admin:questions_question_change", args=[q.pk]),
                     q.title,
-                    q.choice_count,
+                    q.practices,
                 )
                 for q in questions
             ),
         )
+        totals = format_html(
+            "<p>{} pillar(s), {} question(s), {} best practice(s)",
+            len({q.pillar_id for q in questions}),
+            len(questions),
+            sum(q.practices for q in questions),
+        )
+        if obj.kind == LensVersion.Kind.NATIVE:
+            totals = format_html(
+                "{}: {}",
+                totals,
+                ", ".join(
+                    f"{sum(getattr(q, f'risk_{value.lower()}') for q in questions)} {label}"
+                    for value, label in Risk.choices
+                ),
+            )
+        totals = format_html("{}.</p>", totals)
         problems = tree_problems(version_tree(obj))
         problem_list = format_html_join(
             "",
@@ -197,7 +222,7 @@ class LensVersionAdmin(admin.ModelAdmin):
             if problems
             else format_html("<p>{}</p>", "No problems found.")
         )
-        return format_html("<ul>{}</ul>{}", rows, summary)
+        return format_html("{}<ul>{}</ul>{}", totals, rows, summary)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

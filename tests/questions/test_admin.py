@@ -105,6 +105,7 @@ def test_published_version_page_is_read_only(admin_client, rel_bank, django_asse
     assert 'name="_save"' not in page
     assert "cannot change" in page
     assert "service-architecture" in page
+    assert "1 pillar(s), 3 question(s), 14 best practice(s): 9 High, 4 Medium, 1 Low." in page
     assert 'name="pillars-0-name"' not in page  # inline rows are shown, not editable
     before = version_tree(rel_bank)
     response = admin_client.post(url, {"label": "hacked", "name": "hacked"})
