@@ -87,6 +87,7 @@ class PillarInline(FrozenAwareInline, admin.TabularInline):
     fields = ["order", "ref", "name"]
     extra = 0
     ordering = ["order", "id"]
+    show_change_link = True  # the pillar's page lists and reorders its questions
 
 
 class ImportForm(forms.Form):
@@ -342,6 +343,44 @@ class LensVersionAdmin(admin.ModelAdmin):
             return redirect("admin:questions_lensversion_compare", pk)
         messages.success(request, f"Published {version}.")
         return redirect("admin:questions_lensversion_change", pk)
+
+
+# --- Pillar (with its questions) ----------------------------------------------------------------
+class QuestionInline(FrozenAwareInline, admin.TabularInline):
+    model = Question
+    fields = ["order", "ref", "title"]
+    extra = 0
+    ordering = ["order", "id"]
+    show_change_link = True  # choices and rules are edited on the question's own page
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["name", "ref", "version"]
+    list_select_related = ["version__lens"]
+    list_filter = ["version__lens", "version__status"]
+    ordering = ["version", "order", "id"]
+    fields = ["version", "order", "ref", "name"]
+    inlines = [QuestionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version__lens")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "version":
+            kwargs["queryset"] = LensVersion.objects.filter(
+                status=LensVersion.Status.DRAFT
+            ).select_related("lens")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 # --- Question (with its choices and rules) ------------------------------------------------------

@@ -287,3 +287,44 @@ def test_a_question_can_be_added_to_a_draft_only(admin_client, rel_bank, draft):
     pillar = draft.pillars.get()
     assert f'value="{pillar.pk}"' in page
     assert f'value="{rel_bank.pillars.get().pk}"' not in page
+
+
+def test_pillar_page_reorders_its_questions(admin_client, draft, django_assert_num_queries):
+    pillar = draft.pillars.get()
+    questions = list(pillar.questions.order_by("order"))
+    url = reverse("admin:questions_pillar_change", args=[pillar.pk])
+    # session, user, pillar+version+lens, questions inline, content type
+    with django_assert_num_queries(5):
+        assert admin_client.get(url).status_code == 200
+    data = {
+        "order": "0",
+        "ref": pillar.ref,
+        "name": pillar.name,
+        "questions-TOTAL_FORMS": str(len(questions)),
+        "questions-INITIAL_FORMS": str(len(questions)),
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+    }
+    for i, q in enumerate(questions):
+        data.update(
+            {
+                f"questions-{i}-id": str(q.pk),
+                f"questions-{i}-pillar": str(pillar.pk),
+                f"questions-{i}-ref": q.ref,
+                f"questions-{i}-title": q.title,
+                f"questions-{i}-order": str(len(questions) - i),  # reverse the order
+            }
+        )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert list(pillar.questions.order_by("order").values_list("ref", flat=True)) == [
+        q.ref for q in reversed(questions)
+    ]
+
+
+def test_published_pillar_page_is_read_only(admin_client, rel_bank):
+    url = reverse("admin:questions_pillar_change", args=[rel_bank.pillars.get().pk])
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.content.decode()
+    assert admin_client.post(url, {"name": "x"}).status_code == 403
