@@ -20,7 +20,7 @@ from reviews import scoring
 # these colours, so they stay readable whatever the series colour.
 COLOURS = {
     scoring.HIGH: "#b02a37",
-    scoring.MEDIUM: "#c26a00",
+    scoring.MEDIUM: "#a65a00",
     scoring.LOW: "#4a6a8a",
     scoring.NONE: "#146c43",
     scoring.NOT_APPLICABLE: "#6c757d",
