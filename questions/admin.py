@@ -138,6 +138,7 @@ class LensVersionAdmin(admin.ModelAdmin):
         "content_overview",
     ]
     inlines = [PillarInline]
+    actions = ["deprecate"]
     change_list_template = "admin/questions/lensversion/change_list.html"
     change_form_template = "admin/questions/lensversion/change_form.html"
 
@@ -153,6 +154,14 @@ class LensVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    @admin.action(description="Mark selected published versions as deprecated")
+    def deprecate(self, request: HttpRequest, queryset) -> None:
+        # Deprecating is the one change a published version accepts (see models.py).
+        count = queryset.filter(status=LensVersion.Status.PUBLISHED).update(
+            status=LensVersion.Status.DEPRECATED
+        )
+        self.message_user(request, f"{count} version(s) marked as deprecated.")
 
     @admin.display(description="Export")
     def export_link(self, obj: LensVersion) -> str:
@@ -384,8 +393,23 @@ class PillarAdmin(admin.ModelAdmin):
 
 
 # --- Question (with its choices and rules) ------------------------------------------------------
+class ChoiceFormSet(BaseInlineFormSet):
+    """In a native bank every best practice needs its risk level: the scoring uses it."""
+
+    def clean(self) -> None:
+        super().clean()
+        question = self.instance
+        if question.pk is None or question.pillar.version.kind != LensVersion.Kind.NATIVE:
+            return
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if data and not data.get("DELETE") and not data.get("is_none") and not data["risk"]:
+                form.add_error("risk", "Pick the risk level of not following this practice.")
+
+
 class ChoiceInline(FrozenAwareInline, admin.StackedInline):
     model = Choice
+    formset = ChoiceFormSet
     fields = [
         ("order", "ref", "title"),
         ("risk", "is_none"),

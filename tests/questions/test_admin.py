@@ -328,3 +328,25 @@ def test_published_pillar_page_is_read_only(admin_client, rel_bank):
     assert response.status_code == 200
     assert 'name="_save"' not in response.content.decode()
     assert admin_client.post(url, {"name": "x"}).status_code == 403
+
+
+def test_native_practice_without_risk_level_is_refused_inline(admin_client, draft):
+    question = Question.objects.get(pillar__version=draft, ref="service-architecture")
+    data = _question_post(question, **{"choices-0-risk": ""})
+    url = reverse("admin:questions_question_change", args=[question.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Pick the risk level" in response.content.decode()
+    assert not question.choices.filter(risk="").exclude(is_none=True).exists()
+
+
+def test_deprecate_action_changes_only_the_status(admin_client, rel_bank):
+    before = version_tree(rel_bank)
+    response = admin_client.post(
+        reverse("admin:questions_lensversion_changelist"),
+        {"action": "deprecate", "_selected_action": [rel_bank.pk]},
+    )
+    assert response.status_code == 302
+    rel_bank.refresh_from_db()
+    assert rel_bank.status == "deprecated"
+    assert version_tree(rel_bank) == before
