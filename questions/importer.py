@@ -301,10 +301,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
         extra = meta.get("choices", {}).get(f"{pid}/{qid}/{cid}", {})
         help_text, help_url = check.resource(choice, "helpfulResource", cpath)
         plan_text, plan_url = check.resource(choice, "improvementPlan", cpath)
-        additional = choice.get("additionalResources", [])
-        if not isinstance(additional, list) or not all(isinstance(a, dict) for a in additional):
-            check.problem(f"{cpath}.additionalResources", "must be a list of objects")
-            additional = []
+        additional = _additional_resources(check, choice, cpath)
         node["choices"].append(
             {
                 "ref": cid,
@@ -352,6 +349,46 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
             f"{qpath} ({qid}): no 'default' rule; when no rule matches, HIGH_RISK applies"
         )
     return node
+
+
+ADDITIONAL_TYPES = ("HELPFUL_RESOURCE", "IMPROVEMENT_PLAN")
+MAX_ADDITIONAL_URLS = 5
+
+
+def _additional_resources(check: _Checker, choice: dict, cpath: str) -> list[dict]:
+    """``[{type, content: [{displayText, url}]}]``, rebuilt from the known keys only so that
+    nothing unchecked reaches the database."""
+    path = f"{cpath}.additionalResources"
+    raw = choice.get("additionalResources", [])
+    items = check.array(raw, path, 0, len(ADDITIONAL_TYPES), "additional resources")
+    result: list[dict] = []
+    for index, item in enumerate(items):
+        ipath = f"{path}[{index}]"
+        node = check.obj(item, ipath)
+        if node is None:
+            continue
+        kind = node.get("type")
+        if kind not in ADDITIONAL_TYPES:
+            check.problem(
+                f"{ipath}.type",
+                f"is {json.dumps(kind)[:40]}; use {' or '.join(ADDITIONAL_TYPES)}",
+            )
+        content = []
+        raw_content = node.get("content", _MISSING)
+        for ci, entry in enumerate(
+            check.array(raw_content, f"{ipath}.content", 1, MAX_ADDITIONAL_URLS, "links")
+        ):
+            epath = f"{ipath}.content[{ci}]"
+            link = check.obj(entry, epath)
+            if link is None:
+                continue
+            text = check.text(link, "displayText", epath, limit=MAX_TEXT, required=False)
+            url = check.text(link, "url", epath, limit=MAX_TEXT, required=False).strip()
+            if url and not url.lower().startswith(("http://", "https://")):
+                check.problem(f"{epath}.url", f"{url[:60]!r} is not an http(s) link")
+            content.append({"displayText": text, "url": url})
+        result.append({"type": kind, "content": content})
+    return result
 
 
 def _meta(check: _Checker, raw: Any) -> dict:
@@ -432,6 +469,8 @@ def lens_import(*, data: bytes | str, publish: bool = False, label: str = "") ->
     A lens with the same name gets a new version; otherwise a new lens is created. Raises
     ``LensFileError`` before writing anything if the file has any problem.
     """
+    if len(label) > 64:
+        raise LensFileError([f"label: is {len(label)} characters long; at most 64 are allowed"])
     tree, warnings = lens_validate(data)
     lens = _lens_for(tree["name"], tree["description"])
     version = version_create(lens=lens, tree=tree, label=label, publish=publish)

@@ -243,3 +243,41 @@ def test_failed_import_rolls_back_rows_already_written(db, monkeypatch):
     with pytest.raises(RuntimeError):
         lens_import(data=dump(load("cognito-v1.0.json")))
     assert row_counts() == before
+
+
+def test_additional_resources_are_kept_and_checked(db):
+    doc = load("orr-whitepaper-sample.json")
+    resources = [
+        {
+            "type": "HELPFUL_RESOURCE",
+            "content": [{"displayText": "More", "url": "https://example.org/more"}],
+            "ignored": True,
+        }
+    ]
+    _q(doc)["choices"][0]["additionalResources"] = resources
+    version = lens_import(data=dump(doc)).version
+    choice = Choice.objects.filter(question__pillar__version=version).first()
+    assert choice.additional_resources == [
+        {
+            "type": "HELPFUL_RESOURCE",
+            "content": [{"displayText": "More", "url": "https://example.org/more"}],
+        }
+    ]
+    _q(doc)["choices"][0]["additionalResources"] = [
+        {"type": "OTHER", "content": [{"displayText": "a\x00b"}]}
+    ]
+    with pytest.raises(LensFileError) as excinfo:
+        lens_validate(dump(doc))
+    assert excinfo.value.problems == [
+        'pillars[0].questions[0].choices[0].additionalResources[0].type: is "OTHER"; '
+        "use HELPFUL_RESOURCE or IMPROVEMENT_PLAN",
+        "pillars[0].questions[0].choices[0].additionalResources[0].content[0].displayText: "
+        "contains a NUL character",
+    ]
+
+
+def test_over_long_label_is_refused_before_writing(db):
+    before = row_counts()
+    with pytest.raises(LensFileError, match="label: is 65 characters"):
+        lens_import(data=dump(load("orr-whitepaper-sample.json")), label="x" * 65)
+    assert row_counts() == before

@@ -16,6 +16,10 @@ from questions.importer import LensFileError, lens_import
 from tests.questions.helpers import load, row_counts
 
 BASES = {name: load(name) for name in ("orr-whitepaper-sample.json", "connect-reliability.json")}
+# Give the mutations an optional structure to hit as well.
+BASES["orr-whitepaper-sample.json"]["pillars"][0]["questions"][0]["choices"][0][
+    "additionalResources"
+] = [{"type": "IMPROVEMENT_PLAN", "content": [{"displayText": "More", "url": "https://a.example"}]}]
 LOCATED = re.compile(
     r"^(file|schemaVersion|name|description|pillars|_archreview)[\w\[\]\.\"\-:/ ]*: "
 )
