@@ -67,23 +67,27 @@ def _mutate(doc: dict, data: st.DataObject) -> None:
         st.sampled_from(["delete", "retype", "long", "duplicate_id", "condition", "risk"])
     )
     slots = _slots(doc, [])
-    container, key = data.draw(st.sampled_from(slots))
-    if kind == "delete":
-        del container[key]
-    elif kind == "retype":
-        container[key] = data.draw(json_values)
-    elif kind == "long":
-        container[key] = "x" * data.draw(st.sampled_from([129, 2049, 5000]))
+    if kind in ("delete", "retype", "long"):
+        candidates = slots
     elif kind == "duplicate_id":
-        nodes = _ids(doc, [])
-        a, b = data.draw(st.sampled_from(nodes)), data.draw(st.sampled_from(nodes))
-        a["id"] = b["id"]
-    elif kind == "condition":
-        rules = [n for c, k in slots if isinstance(n := c[k], dict) and "condition" in n]
-        data.draw(st.sampled_from(rules))["condition"] = data.draw(condition_text)
+        candidates = _ids(doc, [])
     else:
-        rules = [n for c, k in slots if isinstance(n := c[k], dict) and "risk" in n]
-        data.draw(st.sampled_from(rules))["risk"] = data.draw(
+        candidates = [n for c, k in slots if isinstance(n := c[k], dict) and kind in n]
+    if not candidates:  # an earlier mutation removed everything this one could touch
+        return
+    target = data.draw(st.sampled_from(candidates))
+    if kind == "delete":
+        del target[0][target[1]]
+    elif kind == "retype":
+        target[0][target[1]] = data.draw(json_values)
+    elif kind == "long":
+        target[0][target[1]] = "x" * data.draw(st.sampled_from([129, 2049, 5000]))
+    elif kind == "duplicate_id":
+        target["id"] = data.draw(st.sampled_from(candidates))["id"]
+    elif kind == "condition":
+        target["condition"] = data.draw(condition_text)
+    else:
+        target["risk"] = data.draw(
             st.sampled_from(["LOW_RISK", "", None, 3, "high_risk", "NO_RISK"])
         )
 
