@@ -10,8 +10,12 @@ PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/archreview
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run setup test lint fmt bench install install-dev services clean
+.PHONY: run setup test lint fmt bench install install-dev services clean browser-deps screenshots
 
 # --- install ----------------------------------------------------------------------------------
 $(BIN)/python:
@@ -68,9 +72,35 @@ services:
 	  for i in $$(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done; \
 	fi
 
-test: $(DEV_STAMP) services
+# Browser tests (tests/browser) need Chromium and pdftoppm from apt and axe-core from npm; each is
+# installed only when missing.
+browser-deps: $(AXE)
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "The browser tests need: $$missing (no apt-get here: install them, or set CHROMIUM=path)."; \
+	    exit 1; fi; \
+	  echo "Installing for the browser tests: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "The browser tests need npm (Node.js) for axe-core."; exit 1; }
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(DEV_STAMP) services browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only \
-	  ARCHREVIEW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+	  ARCHREVIEW_TESTING=1 CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the README's screenshots (docs/screenshots/) from the browser journeys.
+screenshots: $(DEV_STAMP) services browser-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only \
+	  ARCHREVIEW_TESTING=1 CHROMIUM_PATH=$(CHROMIUM) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  $(BIN)/pytest tests/browser -q $(PYTEST_ARGS)
 
 # --- quality and figures ----------------------------------------------------------------------
 lint: $(DEV_STAMP)
