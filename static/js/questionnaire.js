@@ -16,6 +16,18 @@
     }
   }, true);
 
+  // "Save mine over theirs": adopt the version the user was shown, then let the form submit.
+  // Setting the hidden input (rather than relying on the button's name) survives htmx queueing
+  // the submit behind an autosave whose response replaces the button.
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-replace-version]");
+    if (!button) return;
+    var version = document.getElementById("answer-version");
+    if (version) version.value = button.dataset.replaceVersion;
+    var status = document.getElementById("save-status");
+    if (status) status.dataset.state = "replacing";
+  }, true);
+
   // Live character counter for the question notes.
   var notes = document.getElementById("id_notes");
   var counter = document.querySelector("#notes-count [data-count]");

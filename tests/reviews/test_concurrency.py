@@ -58,7 +58,7 @@ def test_second_user_saving_from_a_stale_version_is_told_and_keeps_their_input(d
     assert "Bob&#x27;s careful reasoning about retries" in body
     assert 'value="q0_c1" id="bp-1" data-practice checked' in body
     assert 'value="q0_c2" id="bp-2" data-practice checked' in body
-    assert 'name="replace_version" value="1"' in body
+    assert 'name="replace_version" value="1" data-replace-version="1"' in body
 
     answer = Answer.objects.get()
     assert (answer.selected, answer.version, answer.updated_by) == (["q0_c0"], 1, alice)
