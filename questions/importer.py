@@ -8,8 +8,8 @@ either imported whole or not at all.
 
 Strict about the format (schemaVersion ``2021-11-01``, the documented limits, types, unique
 ids, parseable rules over known ids), tolerant of what real files do: a UTF-8 BOM, unknown
-extra keys, resources without a URL (or spelled ``Url``), choices without an improvement
-plan, questions without a ``default`` rule (HIGH_RISK is implied and a warning says so).
+extra keys, resources without a URL (or spelled ``Url``), optional fields given as null,
+choices without an improvement plan, questions without a ``default`` rule (HIGH_RISK is implied and a warning says so).
 
 Our own exporter adds one extra top-level key, ``_archreview``, that the AWS tool ignores like
 any other underscore key: the bank kind and, per choice, what the AWS format has no field for
@@ -109,7 +109,8 @@ class _Checker:
         empty_ok: bool = False,
     ) -> str:
         where = f"{path}.{key}" if path else key
-        if key not in parent:
+        if key not in parent or (parent[key] is None and not required):
+            # An optional text given as null is read as absent: real files do that.
             if required:
                 self.problem(where, "is missing")
             return ""
@@ -140,7 +141,7 @@ class _Checker:
 
     def resource(self, parent: dict, key: str, path: str) -> tuple[str, str]:
         """A ``{displayText, url}`` object; both parts optional in practice."""
-        if key not in parent:
+        if parent.get(key) is None:
             return "", ""
         where = f"{path}.{key}"
         node = self.obj(parent[key], where)
@@ -359,7 +360,7 @@ def _additional_resources(check: _Checker, choice: dict, cpath: str) -> list[dic
     """``[{type, content: [{displayText, url}]}]``, rebuilt from the known keys only so that
     nothing unchecked reaches the database."""
     path = f"{cpath}.additionalResources"
-    raw = choice.get("additionalResources", [])
+    raw = choice.get("additionalResources") or []
     items = check.array(raw, path, 0, len(ADDITIONAL_TYPES), "additional resources")
     result: list[dict] = []
     for index, item in enumerate(items):

@@ -281,3 +281,17 @@ def test_over_long_label_is_refused_before_writing(db):
     with pytest.raises(LensFileError, match="label: is 65 characters"):
         lens_import(data=dump(load("orr-whitepaper-sample.json")), label="x" * 65)
     assert row_counts() == before
+
+
+def test_null_optional_fields_read_as_absent(db):
+    doc = load("orr-whitepaper-sample.json")
+    _q(doc)["description"] = None
+    _q(doc)["choices"][0]["helpfulResource"]["url"] = None
+    _q(doc)["choices"][0]["improvementPlan"] = None
+    _q(doc)["choices"][0]["additionalResources"] = None
+    version = lens_import(data=dump(doc)).version
+    question = Question.objects.filter(pillar__version=version).order_by("pillar__order", "order")[
+        0
+    ]
+    assert question.description == ""
+    assert question.choices.order_by("order")[0].improvement_plan_text == ""
