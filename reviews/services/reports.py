@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -25,6 +26,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+# Imported here, not inside the task: loading WeasyPrint takes a second or more, which a worker
+# should pay once at start-up rather than inside a task's time limit.
+from reviews import reports
 from reviews.models import Milestone, Report, Workload
 
 logger = logging.getLogger(__name__)
@@ -167,10 +171,6 @@ def report_render(*, report_id: int, final_attempt: bool = True) -> Report | Non
     A transient error releases the report and raises ``TransientError`` unless this is the
     ``final_attempt``, in which case the report fails with a message a user understands.
     """
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from reviews import reports
-
     report = report_claim(report_id=report_id)
     if report is None:
         return None

@@ -146,3 +146,45 @@ def test_the_redelivered_message_of_a_killed_worker_does_not_render_the_report_t
     report.refresh_from_db()
     assert report.status == Report.Status.RENDERING
     assert report.attempts == 1
+
+
+def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
+    worker_factory, client_for, monkeypatch
+):
+    from reviews.services.reports import ERROR_ABANDONED, ERROR_TIMEOUT
+    from reviews.tasks import render_report
+
+    workload = _slow_workload()
+    member = factories.MembershipFactory(team=workload.team, role="lead").user
+    # Limits travel in the message, taken from the task as the sender (this process) sees it;
+    # the worker enforces them (prefork pool only).
+    monkeypatch.setattr(render_report, "soft_time_limit", 1)
+    monkeypatch.setattr(render_report, "time_limit", 2)
+    monkeypatch.setattr(render_report, "_exec_options", None)  # Celery caches the options
+    worker = worker_factory().start(
+        pool="prefork", env={"REPORT_STALE_AFTER": "1", "REPORT_MAX_ATTEMPTS": "1"}
+    )
+    client = client_for(member)
+    client.post(reverse("reviews:report_request", args=[workload.pk]))
+    report = Report.objects.get(workload=workload)
+
+    # The soft limit raises inside the render and the task fails the report itself -- unless
+    # WeasyPrint swallowed the exception (it skips an inline SVG it cannot parse, whatever
+    # the error), in which case the hard limit kills the child one second later and the sweep
+    # is what ends the report.
+    worker.wait_until(
+        lambda: (
+            _status(report.pk) == Report.Status.FAILED or "Hard time limit (2" in worker.log_text()
+        ),
+        timeout=60,
+    )
+    if _status(report.pk) != Report.Status.FAILED:
+        assert _status(report.pk) == Report.Status.RENDERING
+        time.sleep(1.5)  # past REPORT_STALE_AFTER
+        sweep_reports.delay()
+        worker.wait_until(lambda: _status(report.pk) == Report.Status.FAILED, timeout=30)
+
+    report.refresh_from_db()
+    assert report.error in (ERROR_TIMEOUT, ERROR_ABANDONED.format(attempts=1))
+    html = client.get(reverse("reviews:report_status", args=[workload.pk, report.pk]))
+    assert reverse("reviews:report_retry", args=[workload.pk, report.pk]) in html.content.decode()
