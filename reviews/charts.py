@@ -55,7 +55,8 @@ def risk_counts_svg(
     risks: Sequence[str] = ORDER,
 ) -> SafeString:
     """A horizontal bar per risk level, labelled with its name and its number of questions."""
-    label_w, bar_w, row_h, pad = 184, 170, 26, 6
+    # label_w fits "No improvements identified" at 13 px in DejaVu Sans (the widest fallback).
+    label_w, bar_w, row_h, pad = 204, 170, 26, 6
     width = label_w + bar_w + 46
     height = row_h * len(risks) + pad * 2
     largest = max((counts.get(r, 0) for r in risks), default=0) or 1

@@ -62,7 +62,7 @@ def save_screenshot(page: Page, path: Path, *, full_page: bool = False) -> Path:
     return path
 
 
-def pdf_first_page_png(pdf: Path, png: Path, *, dpi: int = 60) -> Path:
+def pdf_first_page_png(pdf: Path, png: Path, *, dpi: int = 72) -> Path:
     """Render page 1 of ``pdf`` with poppler's pdftoppm into ``png``."""
     stem = png.with_suffix("")
     subprocess.run(

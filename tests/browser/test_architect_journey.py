@@ -67,7 +67,7 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
 ):
     load_rel_bank()
     team = factories.TeamFactory(name="Payments")
-    architect = factories.MembershipFactory(team=team, role="architect").user
+    architect = factories.MembershipFactory(team=team, role="architect", user__username="alex").user
 
     sign_in(page, architect.username, audit=audit)
     audit()  # the dashboard, empty

@@ -70,7 +70,7 @@ def portfolio():
     version = load_rel_bank()
     payments = factories.TeamFactory(name="Payments")
     identity = factories.TeamFactory(name="Identity")
-    lead = factories.MembershipFactory(team=payments, role="lead").user
+    lead = factories.MembershipFactory(team=payments, role="lead", user__username="jordan").user
     factories.MembershipFactory(team=identity, role="lead", user=lead)
     workload = answered(
         version,
