@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reviews.models import Membership, Team, Workload
+from reviews.models import Membership, Report, Team, Workload
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,37 @@ class WorkloadAdmin(admin.ModelAdmin):
     list_filter = ["team", "environment"]
     search_fields = ["name"]
     list_select_related = ["team", "lens_version__lens"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-only view of PDF reports for operators; files are downloaded from the app only."""
+
+    list_display = ["pk", "workload", "milestone", "status", "attempts", "created_at", "error"]
+    list_filter = ["status"]
+    search_fields = ["workload__name"]
+    list_select_related = ["workload", "milestone"]
+    # No "file" field: reports have no public URL (MEDIA_URL is unset), so show the name only.
+    fields = [
+        "workload", "milestone", "lens_version", "requested_by", "status", "attempts", "error",
+        "created_at", "queued_at", "started_at", "finished_at", "stored_file", "size", "checksum",
+    ]  # fmt: skip
+    readonly_fields = fields
+    actions = ["retry_failed"]
+
+    @admin.display(description="file")
+    def stored_file(self, report: Report) -> str:
+        return report.file.name or "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Retry the selected failed reports")
+    def retry_failed(self, request, queryset) -> None:
+        from reviews.services.reports import report_retry
+
+        retried = sum(report_retry(report=report) for report in queryset)
+        self.message_user(request, f"{retried} failed report(s) queued again.")

@@ -224,3 +224,29 @@ def test_the_workload_page_loads_the_reports_panel_with_htmx(workload, member, c
     html = client_for(member).get(reverse("reviews:workload_overview", args=[workload.pk]))
     assert f'hx-get="{_url("report_list", workload)}"' in html.content.decode()
     assert 'hx-trigger="load"' in html.content.decode()
+
+
+def test_admins_see_reports_read_only_and_can_retry_failed_ones(
+    workload, client_for, django_capture_on_commit_callbacks
+):
+    ready = _ready_report(workload)
+    failed = _report(workload, status=Report.Status.FAILED, attempts=3, error="Stopped.")
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    client = client_for(admin)
+
+    changelist = reverse("admin:reviews_report_changelist")
+    assert client.get(changelist).status_code == 200
+    page = client.get(reverse("admin:reviews_report_change", args=[ready.pk]))
+    assert page.status_code == 200
+    assert ready.file.name in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            changelist,
+            {"action": "retry_failed", "_selected_action": [ready.pk, failed.pk]},
+        )
+    failed.refresh_from_db()
+    ready.refresh_from_db()
+    assert failed.status == Report.Status.QUEUED
+    assert ready.status == Report.Status.READY
+    assert len(callbacks) == 1
