@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.axe import assert_accessible
+from tests.browser.helpers import DESKTOP, assert_fits_phone_and_desktop
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # No sandbox: tests may run as root in a container. The networking flags stop Chromium's own
@@ -36,9 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 740}
-PASSWORD = "correct-horse-battery"  # what tests.factories.UserFactory sets
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +89,9 @@ def media_root(settings, tmp_path):
 
 @dataclass
 class Audit:
-    """Runs axe-core on the page and remembers which pages were checked, so a journey can
-    prove it checked every page it visited (``assert_every_page_checked``)."""
+    """Runs axe-core on the page, checks it fits a phone and a desktop, and remembers which
+    pages were checked, so a journey can prove it checked every page it visited
+    (``assert_every_page_checked``)."""
 
     page: Page
     visited: list[str] = field(default_factory=list)
@@ -100,6 +99,7 @@ class Audit:
 
     def __call__(self) -> None:
         assert_accessible(self.page)
+        assert_fits_phone_and_desktop(self.page)
         self.checked.add(self.page.url)
 
     def unchecked(self) -> list[str]:

@@ -9,7 +9,9 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+PASSWORD = "correct-horse-battery"  # what tests.factories.UserFactory sets
 
 
 def sign_in(page: Page, username: str, *, audit: Callable[[], None], path: str = "/") -> None:

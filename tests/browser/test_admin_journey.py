@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 from questions.models import LensVersion
 from reviews.models import Workload
 from tests import factories
-from tests.browser.conftest import PASSWORD
-from tests.browser.helpers import main_nav
+from tests.browser.helpers import PASSWORD, main_nav
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,6 @@ from questions.banks import load_rel_bank
 from reviews.models import Answer, Workload
 from tests import factories
 from tests.browser.helpers import (
-    assert_fits_phone_and_desktop,
     main_nav,
     save_screenshot,
     sign_in,
@@ -103,7 +102,6 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     )
     audit()  # with the "Saved" status and the updated side navigation
     save_screenshot(page, screenshot_dir / "questionnaire.png")
-    assert_fits_phone_and_desktop(page)
     page.get_by_role("navigation", name="Previous and next question").get_by_role(
         "link", name=REL4
     ).click()
@@ -163,6 +161,5 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     }
     assert risks == {REL3: "Medium risk", REL4: "High risk", REL5: "Not applicable"}
     save_screenshot(page, screenshot_dir / "summary.png", full_page=True)
-    assert_fits_phone_and_desktop(page)
 
     audit.assert_every_page_checked()

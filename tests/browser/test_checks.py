@@ -1,0 +1,35 @@
+"""The journeys' checks can fail: axe-core and the phone-width check on pages built to break
+them."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.axe import assert_accessible
+from tests.browser.helpers import assert_fits_phone_and_desktop
+
+pytestmark = pytest.mark.browser
+
+BROKEN = """<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>
+<h1>Broken page</h1>
+<input type="text" id="unlabelled">
+<p style="color:#999;background:#fff">Grey on white is hard to read.</p>
+</main></body></html>"""
+
+
+def test_axe_reports_an_unlabelled_field_and_low_contrast_readably(page: Page):
+    page.set_content(BROKEN)
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    report = str(failure.value)
+    assert "[critical] label:" in report
+    assert "#unlabelled" in report
+    assert "[serious] color-contrast:" in report
+    assert "how to fix: https://dequeuniversity.com/rules/axe/" in report
+
+
+def test_a_page_wider_than_a_phone_fails_the_width_check(page: Page):
+    page.set_content('<main><h1>Wide</h1><div style="width: 600px">table</div></main>')
+    with pytest.raises(AssertionError, match="too wide at 375 px"):
+        assert_fits_phone_and_desktop(page)
