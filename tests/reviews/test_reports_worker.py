@@ -191,3 +191,25 @@ def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
     assert report.error in (ERROR_TIMEOUT, ERROR_ABANDONED.format(attempts=1))
     html = client.get(reverse("reviews:report_status", args=[workload.pk, report.pk]))
     assert reverse("reviews:report_retry", args=[workload.pk, report.pk]) in html.content.decode()
+
+
+def test_a_storage_outage_is_retried_with_backoff_then_fails_with_a_plain_reason(
+    worker_factory, rel_bank, client_for, settings, tmp_path
+):
+    from reviews.services.reports import ERROR_UNAVAILABLE
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"  # every write fails with an OSError
+    worker = worker_factory().start()
+    workload = answered_rel_workload(rel_bank)
+    member = factories.MembershipFactory(team=workload.team).user
+
+    client_for(member).post(reverse("reviews:report_request", args=[workload.pk]))
+    report = Report.objects.get(workload=workload)
+
+    worker.wait_until(lambda: _status(report.pk) == Report.Status.FAILED, timeout=90)
+    report.refresh_from_db()
+    assert report.error == ERROR_UNAVAILABLE
+    assert report.attempts == settings.REPORT_MAX_RETRIES + 1
+    assert worker.log_text().count("Retry in") == settings.REPORT_MAX_RETRIES
