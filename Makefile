@@ -40,9 +40,14 @@ var/secret_key:
 	@(umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@)
 	@echo "Generated a new SECRET_KEY in $@ (keep it private; it signs sessions)."
 
-setup: $(STAMP) var/secret_key
+# Collected again only when our static files or the installed packages change.
+STATIC_MANIFEST := $(or $(STATIC_ROOT),staticfiles)/staticfiles.json
+$(STATIC_MANIFEST): $(STAMP) $(shell find static -type f 2>/dev/null) config/settings.py \
+		config/staticfiles.py | var/secret_key
+	$(MANAGE) collectstatic --noinput --clear --verbosity 0
+
+setup: $(STAMP) var/secret_key $(STATIC_MANIFEST)
 	$(MANAGE) migrate --noinput
-	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_rel_bank
 	$(MANAGE) ensure_admin
 

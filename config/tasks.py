@@ -14,12 +14,13 @@ def worker_heartbeat(self) -> None:
     """Record that this worker is alive and can write to the database."""
     hostname = self.request.hostname or "unknown"
     now = timezone.now()
-    # update-then-create keeps it idempotent and race-free enough: the unique hostname is the
-    # guard if two deliveries of the same message ever run at once.
-    updated = WorkerHeartbeat.objects.filter(hostname=hostname).update(
-        beats=F("beats") + 1, last_beat_at=now
+    beat = WorkerHeartbeat.objects.filter(hostname=hostname)
+    if beat.update(beats=F("beats") + 1, last_beat_at=now):
+        return
+    # First beat of this worker. Two of its processes can get here at once: the unique
+    # hostname lets only one insert, and the other must still count its beat.
+    _, created = WorkerHeartbeat.objects.get_or_create(
+        hostname=hostname, defaults={"beats": 1, "last_beat_at": now}
     )
-    if not updated:
-        WorkerHeartbeat.objects.get_or_create(
-            hostname=hostname, defaults={"beats": 1, "last_beat_at": now}
-        )
+    if not created:
+        beat.update(beats=F("beats") + 1, last_beat_at=now)
