@@ -12,9 +12,11 @@ something they can see but their role may not do is a 403.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
 from reviews.models import Membership, Role, Workload
 
@@ -27,6 +29,26 @@ _ROLES_FOR = {
     EDIT: {Role.ARCHITECT},
     MILESTONE: {Role.ARCHITECT, Role.LEAD},
 }
+
+
+def require_methods(*methods: str):
+    """Like Django's ``require_http_methods``, but a workload the user may not see is a 404
+    whatever the method: a 405 must not tell another team's user that the workload exists."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.method not in methods:
+                workload_id = kwargs.get("workload_id")
+                visible = Workload.objects.visible_to(request.user).filter(pk=workload_id)
+                if workload_id is not None and not visible.exists():
+                    raise Http404("No such workload")
+                return HttpResponseNotAllowed(methods)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def role_in_team(user, team_id: int) -> str | None:

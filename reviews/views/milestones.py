@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from reviews import access, charts, loader, scoring
 from reviews.models import Milestone
@@ -62,7 +61,7 @@ def milestone_list(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@access.require_methods("POST")
 def milestone_new(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     form = MilestoneForm(request.POST)

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_POST
 
 from reviews import access
 from reviews.models import Milestone, Report, Workload
@@ -60,7 +59,7 @@ def _panel_context(request: HttpRequest, workload: Workload, form=None) -> dict:
 
 
 @login_required
-@require_GET
+@access.require_methods("GET", "HEAD")
 def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
     """The reports page: the panel without JavaScript, and what the panel loads with htmx."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
@@ -71,7 +70,7 @@ def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@access.require_methods("POST")
 def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     form = ReportRequestForm(request.POST, workload=workload)
@@ -89,7 +88,7 @@ def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@access.require_methods("GET", "HEAD")
 def report_status(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
     """The status fragment htmx polls every 2 s while the report is queued or rendering."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
@@ -103,7 +102,7 @@ def report_status(request: HttpRequest, workload_id: int, report_id: int) -> Htt
 
 
 @login_required
-@require_POST
+@access.require_methods("POST")
 def report_retry_view(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     report = _report_or_404(workload, report_id)
@@ -124,7 +123,7 @@ def download_filename(workload: Workload, report: Report) -> str:
 
 
 @login_required
-@require_GET
+@access.require_methods("GET", "HEAD")
 def report_download(request: HttpRequest, workload_id: int, report_id: int) -> FileResponse:
     """Streams a ready report to members of the workload's team and admins (404 otherwise)."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
