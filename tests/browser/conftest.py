@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.test.utils import override_settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.axe import assert_accessible
@@ -37,6 +37,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+FAILURE_DIR = Path(__file__).resolve().parents[2] / "test-results"
+# Assertions wait for the page as long as actions do: a busy 2-core machine is slow.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
@@ -116,8 +121,9 @@ class PageErrors:
 
 
 @pytest.fixture
-def page(chromium: Browser, live_server) -> Iterator[Page]:
-    """A fresh desktop-sized page on the live server; JavaScript errors fail the test."""
+def page(chromium: Browser, live_server, request) -> Iterator[Page]:
+    """A fresh desktop-sized page on the live server; JavaScript errors fail the test, and a
+    failed test leaves a screenshot of the page in test-results/."""
     context = chromium.new_context(
         base_url=live_server.url,
         viewport=DESKTOP,
@@ -138,6 +144,10 @@ def page(chromium: Browser, live_server) -> Iterator[Page]:
 
     page.on("console", on_console)
     yield page
+    outcome = getattr(request.node, "rep_call", None)  # set by pytest-playwright's hook
+    if outcome is not None and outcome.failed:
+        FAILURE_DIR.mkdir(exist_ok=True)
+        page.screenshot(path=FAILURE_DIR / f"{request.node.name}.png", full_page=True)
     context.close()
     assert not errors.messages, "\n".join(errors.messages)
 
