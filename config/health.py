@@ -32,7 +32,14 @@ def check_broker() -> str:
         # The URL is read from settings on every call so the check follows the configuration
         # the process runs with, not the one the Celery app happened to be built with.
         with app.connection_for_write(
-            settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT
+            settings.CELERY_BROKER_URL,
+            connect_timeout=BROKER_TIMEOUT,
+            # Without a read timeout a broker that accepts the connection but never answers
+            # would hang the probe (Redis options; other transports ignore them).
+            transport_options={
+                "socket_timeout": BROKER_TIMEOUT,
+                "socket_connect_timeout": BROKER_TIMEOUT,
+            },
         ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT)
     except Exception:

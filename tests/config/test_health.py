@@ -37,6 +37,22 @@ def test_healthz_answers_503_naming_the_broker_quickly_when_it_is_down(client, d
     assert "Traceback" not in body
 
 
+def test_healthz_gives_up_on_a_broker_that_accepts_but_never_answers(client, db, settings):
+    # A real TCP server that accepts connections and stays silent, like a hung Redis.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+        started = time.monotonic()
+        response = client.get(reverse("healthz"))
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unavailable"
+    assert elapsed < 5
+
+
 def test_healthz_answers_503_naming_the_database_when_it_is_down(client, transactional_db, caplog):
     from django.db import connection
 
