@@ -9,7 +9,8 @@ either imported whole or not at all.
 Strict about the format (schemaVersion ``2021-11-01``, the documented limits, types, unique
 ids, parseable rules over known ids), tolerant of what real files do: a UTF-8 BOM, unknown
 extra keys, resources without a URL (or spelled ``Url``), optional fields given as null,
-choices without an improvement plan, questions without a ``default`` rule (HIGH_RISK is implied and a warning says so).
+choices without an improvement plan, questions without a ``default`` rule (HIGH_RISK is
+implied and a warning says so).
 
 Our own exporter adds one extra top-level key, ``_archreview``, that the AWS tool ignores like
 any other underscore key: the bank kind and, per choice, what the AWS format has no field for
