@@ -103,6 +103,8 @@ class Audit:
     checked: set[str] = field(default_factory=set)
 
     def __call__(self) -> None:
+        # A click returns once navigation starts: check the new page, fully loaded.
+        self.page.wait_for_load_state("load")
         assert_accessible(self.page)
         assert_fits_phone_and_desktop(self.page)
         self.checked.add(self.page.url)

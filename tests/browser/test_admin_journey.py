@@ -34,6 +34,7 @@ def test_admin_uploads_a_lens_publishes_it_and_creates_a_workload_against_it(pag
 
     # Upload the file as a draft.
     page.get_by_role("link", name="Lens versions").click()
+    expect(page.get_by_role("link", name="Import a custom lens")).to_be_visible()
     audit()
     page.get_by_role("link", name="Import a custom lens").click()
     expect(page.get_by_role("heading", name="Import a custom lens")).to_be_visible()
@@ -48,6 +49,7 @@ def test_admin_uploads_a_lens_publishes_it_and_creates_a_workload_against_it(pag
 
     # Compare (a first version: everything is new) and publish.
     page.get_by_role("link", name="Compare and publish").click()
+    expect(page.get_by_role("button", name="Publish")).to_be_visible()
     audit()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text(f"Published {version}")).to_be_visible()
@@ -57,10 +59,13 @@ def test_admin_uploads_a_lens_publishes_it_and_creates_a_workload_against_it(pag
 
     # Back in the app: a workload on the new lens.
     page.get_by_role("link", name="View site").click()
+    expect(page.get_by_role("heading", name="Risk dashboard")).to_be_visible()
     audit()
     main_nav(page, "Workloads").click()
+    expect(page.get_by_role("heading", name="Workloads")).to_be_visible()
     audit()
     page.get_by_role("link", name="New workload").click()
+    expect(page.get_by_role("heading", name="New workload")).to_be_visible()
     audit()
     page.get_by_label("Name").fill("Launch Readiness")
     page.get_by_label("Description").fill("Checks a service is ready to go live.")

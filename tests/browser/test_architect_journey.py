@@ -73,6 +73,7 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
 
     # Create the workload.
     main_nav(page, "Workloads").click()
+    expect(page.get_by_role("heading", name="Workloads")).to_be_visible()
     audit()
     page.get_by_role("link", name="New workload").click()
     expect(page.get_by_role("heading", name="New workload")).to_be_visible()
@@ -150,6 +151,7 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
 
     # The summary: REL 3 misses a medium practice, REL 4 follows none, REL 5 does not apply.
     main_nav(page, "Dashboard").click()
+    expect(page.get_by_role("heading", name="Risk dashboard")).to_be_visible()
     audit()
     page.get_by_role("link", name="Checkout Service").click()
     expect(page.get_by_role("heading", name="Summary")).to_be_visible()

@@ -108,6 +108,7 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     # Take a milestone.
     sections = page.get_by_role("navigation", name="Workload sections")
     sections.get_by_role("link", name="Milestones").click()
+    expect(page.get_by_role("heading", name="Take a milestone")).to_be_visible()
     audit()
     page.get_by_label("Milestone name").fill("Before launch")
     page.get_by_role("button", name="Save milestone").click()
