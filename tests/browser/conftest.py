@@ -22,7 +22,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.axe import assert_accessible
-from tests.browser.helpers import DESKTOP, assert_fits_phone_and_desktop
+from tests.browser.helpers import (
+    DESKTOP,
+    assert_fits_phone_and_desktop,
+    assert_risk_not_by_colour_alone,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # No sandbox: tests may run as root in a container. The networking flags stop Chromium's own
@@ -94,9 +98,9 @@ def media_root(settings, tmp_path):
 
 @dataclass
 class Audit:
-    """Runs axe-core on the page, checks it fits a phone and a desktop, and remembers which
-    pages were checked, so a journey can prove it checked every page it visited
-    (``assert_every_page_checked``)."""
+    """Runs axe-core on the page, checks risk badges carry words and the page fits a phone and
+    a desktop, and remembers which pages were checked, so a journey can prove it checked every
+    page it visited (``assert_every_page_checked``)."""
 
     page: Page
     visited: list[str] = field(default_factory=list)
@@ -106,6 +110,7 @@ class Audit:
         # A click returns once navigation starts: check the new page, fully loaded.
         self.page.wait_for_load_state("load")
         assert_accessible(self.page)
+        assert_risk_not_by_colour_alone(self.page)
         assert_fits_phone_and_desktop(self.page)
         self.checked.add(self.page.url)
 

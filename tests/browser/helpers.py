@@ -32,6 +32,16 @@ def main_nav(page: Page, name: str) -> Locator:
     )
 
 
+def assert_risk_not_by_colour_alone(page: Page) -> None:
+    """Every coloured risk badge also says its level (or its count and level) in words."""
+    silent = page.evaluate(
+        """() => [...document.querySelectorAll('.risk-badge')]
+            .filter(el => !/[A-Za-z]/.test(el.textContent))
+            .map(el => el.outerHTML)"""
+    )
+    assert not silent, f"risk badges with no words on {page.url}: {silent}"
+
+
 def horizontal_overflow(page: Page) -> int:
     """How many CSS pixels the page is wider than the window (0 when it fits)."""
     return page.evaluate(

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.axe import assert_accessible
-from tests.browser.helpers import assert_fits_phone_and_desktop
+from tests.browser.helpers import assert_fits_phone_and_desktop, assert_risk_not_by_colour_alone
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,17 @@ def test_axe_reports_an_unlabelled_field_and_low_contrast_readably(page: Page):
     assert "#unlabelled" in report
     assert "[serious] color-contrast:" in report
     assert "how to fix: https://dequeuniversity.com/rules/axe/" in report
+
+
+def test_a_risk_badge_with_only_a_colour_fails_the_badge_check(page: Page):
+    page.set_content('<main><h1>Risks</h1><span class="badge risk-badge risk-HIGH">3</span></main>')
+    with pytest.raises(AssertionError, match="risk badges with no words"):
+        assert_risk_not_by_colour_alone(page)
+    page.set_content(
+        '<main><h1>Risks</h1><span class="badge risk-badge risk-HIGH">3'
+        '<span class="visually-hidden"> high risk</span></span></main>'
+    )
+    assert_risk_not_by_colour_alone(page)
 
 
 def test_a_page_wider_than_a_phone_fails_the_width_check(page: Page):
