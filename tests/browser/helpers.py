@@ -33,11 +33,12 @@ def main_nav(page: Page, name: str) -> Locator:
 
 
 def assert_risk_not_by_colour_alone(page: Page) -> None:
-    """Every coloured risk badge also says its level (or its count and level) in words."""
+    """Every coloured risk badge says its level in words, or sits in an element that does
+    (a count next to its label, as in "High risk 3")."""
     silent = page.evaluate(
         """() => [...document.querySelectorAll('.risk-badge')]
-            .filter(el => !/[A-Za-z]/.test(el.textContent))
-            .map(el => el.outerHTML)"""
+            .filter(el => !/[A-Za-z]/.test(el.parentElement.textContent))
+            .map(el => el.parentElement.outerHTML)"""
     )
     assert not silent, f"risk badges with no words on {page.url}: {silent}"
 

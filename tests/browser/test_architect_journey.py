@@ -138,6 +138,9 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     )
     audit()
     expect(page.get_by_text("3 of 3 answered")).to_be_visible()
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name=f"History of “{REL5}”")).to_be_visible()
+    audit()
 
     # Every change reached the database as the user made it.
     answers = {a.question.ref: a for a in Answer.objects.filter(workload=workload)}

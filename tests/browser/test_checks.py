@@ -30,12 +30,14 @@ def test_axe_reports_an_unlabelled_field_and_low_contrast_readably(page: Page):
 
 
 def test_a_risk_badge_with_only_a_colour_fails_the_badge_check(page: Page):
-    page.set_content('<main><h1>Risks</h1><span class="badge risk-badge risk-HIGH">3</span></main>')
+    page.set_content(
+        '<main><h1>Risks</h1><p><span class="badge risk-badge risk-HIGH">3</span></p></main>'
+    )
     with pytest.raises(AssertionError, match="risk badges with no words"):
         assert_risk_not_by_colour_alone(page)
     page.set_content(
-        '<main><h1>Risks</h1><span class="badge risk-badge risk-HIGH">3'
-        '<span class="visually-hidden"> high risk</span></span></main>'
+        '<main><h1>Risks</h1><p><span class="badge risk-badge risk-HIGH">3'
+        '<span class="visually-hidden"> high risk</span></span></p></main>'
     )
     assert_risk_not_by_colour_alone(page)
 

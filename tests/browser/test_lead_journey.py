@@ -105,8 +105,15 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     expect(page.get_by_role("heading", name="Summary")).to_be_visible()
     audit()
 
-    # Take a milestone.
     sections = page.get_by_role("navigation", name="Workload sections")
+    sections.get_by_role("link", name="Improvement plan").click()
+    expect(page.get_by_role("heading", name="Improvement plan")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Implement loosely coupled dependencies")
+    ).to_be_visible()
+    audit()
+
+    # Take a milestone, and compare it with now (nothing changed since).
     sections.get_by_role("link", name="Milestones").click()
     expect(page.get_by_role("heading", name="Take a milestone")).to_be_visible()
     audit()
@@ -116,6 +123,9 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     audit()
     milestone = Milestone.objects.get(workload=workload)
     assert milestone.name == "Before launch"
+    page.get_by_role("link", name="Compare with now").click()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible()
+    audit()
 
     # Request a report on the milestone; the page follows its status until the worker is done.
     page.get_by_role("navigation", name="Workload sections").get_by_role(
