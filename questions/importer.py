@@ -10,7 +10,9 @@ Strict about the format (schemaVersion ``2021-11-01``, the documented limits, ty
 ids, parseable rules over known ids), tolerant of what real files do: a UTF-8 BOM, unknown
 extra keys, resources without a URL (or spelled ``Url``), optional fields given as null,
 choices without an improvement plan, questions without a ``default`` rule (HIGH_RISK is
-implied and a warning says so).
+implied and a warning says so). Where the data is usable but not as written, a warning says
+what was read: spaces around an id, a risk in another case (``high_risk``), a link that is
+not http(s) (dropped, its text kept).
 
 Our own exporter adds one extra top-level key, ``_archreview``, that the AWS tool ignores like
 any other underscore key: the bank kind and, per choice, what the AWS format has no field for
@@ -133,6 +135,11 @@ class _Checker:
 
     def ident(self, parent: dict, path: str) -> str:
         value = self.text(parent, "id", path, limit=MAX_ID)
+        if value and value != value.strip():
+            # Hand-edited files carry stray spaces; rule conditions never see them (the
+            # tokenizer skips whitespace), so the trimmed id is the one the file means.
+            value = value.strip()
+            self.warnings.append(f"{path}.id: spaces around {value[:40]!r} removed")
         if value and not ID_PATTERN.match(value):
             self.problem(
                 f"{path}.id",
@@ -329,7 +336,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
         if rule is None:
             continue
         condition = check.text(rule, "condition", rpath, limit=MAX_TEXT)
-        risk = rule.get("risk")
+        risk = _risk(check, rule.get("risk"), f"{rpath}.risk")
         if risk not in rule_engine.RISKS:
             check.problem(
                 f"{rpath}.risk",
@@ -351,6 +358,17 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
             f"{qpath} ({qid}): no 'default' rule; when no rule matches, HIGH_RISK applies"
         )
     return node
+
+
+def _risk(check: _Checker, raw: Any, path: str) -> Any:
+    """A known risk in another case or with spaces (``high_risk``) is read as that risk,
+    with a warning; anything else is returned unchanged for the caller to refuse."""
+    if isinstance(raw, str) and raw not in rule_engine.RISKS:
+        canonical = raw.strip().upper()
+        if canonical in rule_engine.RISKS:
+            check.warnings.append(f"{path}: {raw[:20]!r} read as {canonical}")
+            return canonical
+    return raw
 
 
 ADDITIONAL_TYPES = ("HELPFUL_RESOURCE", "IMPROVEMENT_PLAN")
@@ -378,7 +396,7 @@ def _additional_resources(check: _Checker, choice: dict, cpath: str) -> list[dic
         content = []
         raw_content = node.get("content", _MISSING)
         for ci, entry in enumerate(
-            check.array(raw_content, f"{ipath}.content", 1, MAX_ADDITIONAL_URLS, "links")
+            check.array(raw_content, f"{ipath}.content", 0, MAX_ADDITIONAL_URLS, "links")
         ):
             epath = f"{ipath}.content[{ci}]"
             link = check.obj(entry, epath)
@@ -387,7 +405,9 @@ def _additional_resources(check: _Checker, choice: dict, cpath: str) -> list[dic
             text = check.text(link, "displayText", epath, limit=MAX_TEXT, required=False)
             url = check.text(link, "url", epath, limit=MAX_TEXT, required=False).strip()
             if url and not url.lower().startswith(("http://", "https://")):
-                check.problem(f"{epath}.url", f"{url[:60]!r} is not an http(s) link")
+                # Same as a helpful resource's link: the text is still worth keeping.
+                check.warnings.append(f"{epath}.url: {url[:60]!r} is not an http(s) link; ignored")
+                url = ""
             content.append({"displayText": text, "url": url})
         result.append({"type": kind, "content": content})
     return result

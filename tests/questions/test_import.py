@@ -16,6 +16,7 @@ EXPECTED_COUNTS = {
     "connect-reliability.json": (1, 8, 48),
     "elasticache-v2.0.json": (5, 22, 85),
     "orr-whitepaper-sample.json": (3, 16, 38),
+    "serverless-apigw-lambda-v1.0.json": (4, 21, 71),
 }
 
 
