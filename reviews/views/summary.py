@@ -10,14 +10,8 @@ from questions.models import Question
 from reviews import access, charts, loader, scoring
 
 PLAN_FILTERS = (scoring.HIGH, scoring.MEDIUM, scoring.LOW)
-COUNT_COLUMNS = (
-    scoring.HIGH,
-    scoring.MEDIUM,
-    scoring.LOW,
-    scoring.NONE,
-    scoring.NOT_APPLICABLE,
-    scoring.UNANSWERED,
-)
+# The same order as the chart, so the table and the picture read alike.
+COUNT_COLUMNS = charts.ORDER
 
 
 def question_ids(workload) -> dict[tuple[str, str], int]:

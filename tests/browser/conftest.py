@@ -145,8 +145,7 @@ def page(chromium: Browser, live_server, request) -> Iterator[Page]:
     page.on("pageerror", lambda error: errors.messages.append(f"page error: {error}"))
 
     def on_console(message) -> None:
-        # Chromium asks every site for /favicon.ico; the app has none and that is no error.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             errors.messages.append(f"console error: {message.text} ({message.location})")
 
     page.on("console", on_console)

@@ -18,29 +18,12 @@ from tests.browser.helpers import (
     save_screenshot,
     sign_in,
 )
+from tests.reviews.reports_data import FOLLOWED
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 # Practices followed per question ref (REL 3, 4, 5); "_no" is "None of these".
-PAYMENTS = {  # one high risk (REL 4 misses loose coupling), two medium
-    "service-architecture": [
-        "rel_service_architecture_monolith_soa_microservice",
-        "rel_service_architecture_business_domains",
-    ],
-    "prevent-interaction-failure": [
-        "rel_prevent_interaction_failure_identify",
-        "rel_prevent_interaction_failure_constant_work",
-        "rel_prevent_interaction_failure_idempotent",
-    ],
-    "mitigate-interaction-failure": [
-        "rel_mitigate_interaction_failure_graceful_degradation",
-        "rel_mitigate_interaction_failure_throttle_requests",
-        "rel_mitigate_interaction_failure_limit_retries",
-        "rel_mitigate_interaction_failure_fail_fast",
-        "rel_mitigate_interaction_failure_client_timeouts",
-        "rel_mitigate_interaction_failure_stateless",
-    ],
-}
+PAYMENTS = FOLLOWED  # one high risk (REL 4 misses loose coupling), two medium
 SIGN_IN = {  # REL 3 complete: one high, one medium
     **PAYMENTS,
     "service-architecture": [
