@@ -32,6 +32,8 @@ STATIC_SCHEME = "archreview-static"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "reports/report.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF with the metadata screen readers need
+# The executive summary names the first few items of the improvement plan.
+PRIORITIES_SHOWN = 5
 
 _PRACTICE_STATUS_LABELS = {
     scoring.FOLLOWED: "Followed",
@@ -215,8 +217,10 @@ def build_context(
         "counts": counts,
         "count_rows": [
             {"risk": risk, "label": scoring.RISK_LABELS[risk], "count": counts.get(risk, 0)}
-            for risk in scoring.QUESTION_RISKS
+            # The chart's order, so the table beside it reads the same way.
+            for risk in charts.ORDER
         ],
+        "priorities": plan[:PRIORITIES_SHOWN],
         "score": result.score,
         "risk_chart": _risk_chart(counts),
         "sections": sections,

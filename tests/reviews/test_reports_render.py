@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import socket
 import threading
 from pathlib import Path
@@ -224,3 +225,24 @@ def test_a_milestone_report_shows_the_answers_and_notes_frozen_in_the_milestone(
     assert f"{EXPECTED_HIGH} high risk, {EXPECTED_MEDIUM} medium risk" in text
     for item in EXPECTED_PLAN:
         assert item in text
+
+
+@pytest.mark.django_db
+def test_executive_summary_page_gives_score_counts_in_chart_order_and_the_priorities(rel_bank):
+    from reviews import charts
+
+    workload = answered_rel_workload(rel_bank)
+    context = reports.build_context(workload)
+
+    assert [row["risk"] for row in context["count_rows"]] == list(charts.ORDER)
+    reader = PdfReader(io.BytesIO(reports.render_pdf(context)))
+    summary = " ".join(reader.pages[1].extract_text().split())
+    assert summary.startswith("Executive summary")
+    # The key figures: a number above its label (pypdf may join the two without a space).
+    assert re.search(rf"\b{context['score']} ?Score out of 100", summary)
+    assert re.search(rf"\b{EXPECTED_HIGH} ?High risk questions", summary)
+    assert re.search(rf"\b{EXPECTED_MEDIUM} ?Medium risk questions", summary)
+    assert re.search(r"\b3 of 3 ?Questions answered", summary)
+    # Every plan item, highest risk first, on the summary page itself.
+    positions = [summary.index(item) for item in EXPECTED_PLAN]
+    assert positions == sorted(positions)
