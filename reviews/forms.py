@@ -36,6 +36,10 @@ class RegionsField(forms.CharField):
         too_long = [r for r in value if len(r) > 100]
         if too_long:
             raise ValidationError("Each region name is limited to 100 characters.")
+        # CharField's own null-character check looks at str(list), which hides a NUL; the
+        # database refuses one inside JSON, so say it here instead of failing on save.
+        if any("\x00" in r for r in value):
+            raise ValidationError("Region names cannot contain null characters.")
 
 
 class LensVersionChoiceField(forms.ModelChoiceField):
@@ -165,6 +169,18 @@ class AnswerForm(forms.Form):
         error_messages={
             "required": "This page is out of date. Reload it and apply your change again.",
             "invalid": "This page is out of date. Reload it and apply your change again.",
+            "min_value": "This page is out of date. Reload it and apply your change again.",
+        },
+    )
+    # Sent by "Save mine over theirs": the version the user was shown in a conflict and chose
+    # to replace. Validated like ``version`` so any garbage is an "out of date" message.
+    replace_version = forms.IntegerField(
+        required=False,
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This page is out of date. Reload it and apply your change again.",
+            "min_value": "This page is out of date. Reload it and apply your change again.",
         },
     )
     selected = forms.MultipleChoiceField(

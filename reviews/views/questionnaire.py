@@ -160,10 +160,9 @@ def question_page(request: HttpRequest, workload_id: int, question_id: int) -> H
         saved = None
         if form.is_valid():
             expected = form.cleaned_data["version"]
-            replace = request.POST.get("replace_version", "")
-            if replace.isdigit():
+            if form.cleaned_data["replace_version"] is not None:
                 # "Save mine over theirs": the user saw the other answer and chose theirs to go.
-                expected = int(replace)
+                expected = form.cleaned_data["replace_version"]
             try:
                 saved = answer_save(
                     workload=workload,

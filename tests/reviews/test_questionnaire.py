@@ -154,6 +154,17 @@ def _snapshot():
             "limited to 250 characters",
         ),
         ({"selected": ["q0_c1"], "version": ""}, "This page is out of date"),
+        ({"selected": ["q0_c1"], "version": "abc"}, "This page is out of date"),
+        ({"selected": ["q0_c1"], "version": "-1"}, "This page is out of date"),
+        # "²" passes str.isdigit() but not int(): it used to be a 500.
+        ({"selected": ["q0_c1"], "replace_version": "²"}, "This page is out of date"),
+        ({"selected": ["q0_c1"], "replace_version": "-3"}, "This page is out of date"),
+        ({"selected": ["q0_c1"], "notes": "a\x00b"}, "Null characters are not allowed"),
+        ({"selected": ["q0_c1\x00"]}, "Unknown best practice id"),
+        (
+            {"selected": ["q0_no", "q0_c1"], "not_applicable": "on", "reason": "OTHER"},
+            '"None of these" cannot be combined',
+        ),
     ],
     ids=[
         "unknown-practice",
@@ -164,6 +175,13 @@ def _snapshot():
         "notes-too-long",
         "practice-note-too-long",
         "missing-version",
+        "version-not-a-number",
+        "version-negative",
+        "replace-version-superscript",
+        "replace-version-negative",
+        "notes-null-character",
+        "practice-null-character",
+        "none-plus-practice-on-na-question",
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -295,3 +313,23 @@ def test_overview_counts_and_continues_at_the_first_unanswered_question(review):
     assert "1 of 3 answered" in body
     assert "Continue where you left off" in body
     assert page.context["continue_at"].pk == questions[1].pk
+
+
+def test_without_javascript_a_plain_post_saves_redirects_and_says_so(review):
+    user, workload, questions, client = review
+    url = question_url(workload, questions[0])
+    response = client.post(
+        url,
+        {"version": 0, "selected": ["q0_c0"], "na_1": "on", "na_1_reason": "OTHER"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(url, 302)]
+    body = response.content.decode()
+    assert "Your answer is saved." in body
+    # The page now carries the new version, so the next plain POST is not a conflict.
+    assert 'name="version" value="1"' in body
+    answer = Answer.objects.get()
+    assert (answer.selected, answer.choices_not_applicable) == (
+        ["q0_c0"],
+        {"q0_c1": {"reason": "OTHER", "note": ""}},
+    )
