@@ -53,7 +53,8 @@ def workload_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workload_new(request: HttpRequest) -> HttpResponse:
-    form = WorkloadForm(request.POST or None, user=request.user)
+    # A POST with no fields at all is still a submission and gets the form's messages.
+    form = WorkloadForm(request.POST if request.method == "POST" else None, user=request.user)
     if not request.user.is_staff and not form.fields["team"].choices:
         raise PermissionDenied("Only architects create workloads.")
     if request.method == "POST" and form.is_valid():
@@ -77,7 +78,9 @@ def workload_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def workload_edit(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
-    form = WorkloadForm(request.POST or None, instance=workload, user=request.user)
+    form = WorkloadForm(
+        request.POST if request.method == "POST" else None, instance=workload, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             workload_update(workload=workload, data=form.cleaned_data)

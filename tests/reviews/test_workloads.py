@@ -78,6 +78,10 @@ def test_same_name_in_another_team_is_allowed(architect, client_for):
         ("description", "ab", "at least 3 characters"),
         ("description", "x" * 251, "at most 250 characters"),
         ("architectural_design", "not a link", "Enter a valid URL"),
+        ("name", "Pay\x00ments", "Null characters are not allowed"),
+        # A NUL inside a region used to reach PostgreSQL's JSON type and fail with a 500.
+        ("regions", "eu-west-1, eu-\x00west-2", "cannot contain null characters"),
+        ("regions", "x" * 101, "limited to 100 characters"),
     ],
 )
 def test_out_of_range_fields_are_refused_with_a_message(
@@ -89,6 +93,30 @@ def test_out_of_range_fields_are_refused_with_a_message(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Workload.objects.exists()
+
+
+@pytest.mark.parametrize("view", ["workload_new", "workload_edit"])
+def test_a_post_with_no_fields_gets_the_required_messages(architect, client_for, view):
+    team = architect.memberships.get().team
+    workload = factories.WorkloadFactory(team=team, name="Orders")
+    args = [] if view == "workload_new" else [workload.pk]
+    response = client_for(architect).post(reverse(f"reviews:{view}", args=args), {})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    workload.refresh_from_db()
+    assert Workload.objects.count() == 1 and workload.name == "Orders"
+
+
+def test_edit_refuses_a_null_character_in_a_region_and_keeps_the_workload(architect, client_for):
+    team = architect.memberships.get().team
+    workload = factories.WorkloadFactory(team=team, name="Orders", regions=["eu-west-1"])
+    url = reverse("reviews:workload_edit", args=[workload.pk])
+    data = valid_data(team, workload.lens_version, name="Orders", regions="us-\x00east-1")
+    response = client_for(architect).post(url, data)
+    assert response.status_code == 400
+    assert "cannot contain null characters" in response.content.decode()
+    workload.refresh_from_db()
+    assert workload.regions == ["eu-west-1"] and workload.review_owner == ""
 
 
 def test_team_must_be_one_where_the_user_is_architect(architect, client_for):
