@@ -120,19 +120,29 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
         Milestone.objects.filter(workload=workload).defer("answers").order_by("created_at", "pk")
     )
     by_id = {str(m.pk): m for m in milestones}
-    base, other = request.GET.get("from", ""), request.GET.get("to", NOW)
+    base, other = request.GET.get("from", ""), request.GET.get("to", "") or NOW
     error = ""
+    status = 200
     changes = None
     before = after = None
     if not milestones:
         error = "Take a milestone first: there is nothing to compare yet."
-    elif base not in by_id:
+        base, other = "", NOW
+    elif (base and base not in by_id) or (other != NOW and other not in by_id):
+        # An id of another workload's milestone, a deleted one or garbage: say so rather
+        # than quietly comparing something else.
+        error = "That milestone is not one of this workload's. Choose milestones from the lists."
+        status = 404
+        base = base if base in by_id else ""
+        other = other if other in by_id else NOW
+    elif not base:
+        # Default: the newest milestone, or the one before it when comparing to the newest.
         base = str(milestones[-1].pk) if other != str(milestones[-1].pk) else ""
         if not base and len(milestones) > 1:
             base = str(milestones[-2].pk)
-    if not error and other != NOW and other not in by_id:
-        other = NOW
-    if not error and base in by_id:
+        if not base:
+            error = "Choose a milestone to compare."
+    if not error:
         before = scoring.result_from_json(by_id[base].results)
         after = (
             loader.result_for_workload(workload)
@@ -140,8 +150,6 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
             else scoring.result_from_json(by_id[other].results)
         )
         changes = scoring.compare_results(before, after)
-    elif not error:
-        error = "Choose a milestone to compare."
     return render(
         request,
         "reviews/milestones/compare.html",
@@ -159,4 +167,5 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
             "tab": "milestones",
             "now": NOW,
         },
+        status=status,
     )

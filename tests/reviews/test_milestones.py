@@ -237,3 +237,73 @@ def test_taking_a_milestone_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         response = client.post(url, {"name": "Baseline"})
     assert response.status_code == 302
+
+
+def test_compare_without_milestones_says_so_whatever_the_parameters(workload, lead, client_for):
+    url = reverse("reviews:milestone_compare", args=[workload.pk])
+    client = client_for(lead.user)
+    # "to" naming a milestone that does not exist used to be a KeyError (500).
+    for params in [{}, {"to": "5"}, {"from": "abc", "to": "now"}, {"from": "1", "to": "x"}]:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert "Take a milestone first" in response.content.decode()
+
+
+@pytest.mark.parametrize("side", ["from", "to"])
+def test_compare_refuses_a_milestone_of_another_workload_with_a_message(
+    workload, lead, client_for, side
+):
+    mine = milestone_create(workload=workload, name="Mine", user=lead.user)
+    other = factories.WorkloadFactory(team=lead.team, lens_version=workload.lens_version)
+    theirs = milestone_create(workload=other, name="Theirs", user=lead.user)
+    params = {"from": mine.pk, "to": "now", side: theirs.pk}
+    response = client_for(lead.user).get(
+        reverse("reviews:milestone_compare", args=[workload.pk]), params
+    )
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "not one of this workload" in body
+    assert response.context["changes"] is None and "Theirs" not in body
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999999999999999", "\u00b2"])
+def test_compare_refuses_garbage_milestone_ids_with_a_message(workload, lead, client_for, value):
+    milestone_create(workload=workload, name="Mine", user=lead.user)
+    url = reverse("reviews:milestone_compare", args=[workload.pk])
+    response = client_for(lead.user).get(url, {"from": value})
+    assert response.status_code == 404
+    assert "not one of this workload" in response.content.decode()
+
+
+def test_compare_defaults_to_the_newest_milestone_against_now(workload, lead, client_for):
+    milestone_create(workload=workload, name="Old", user=lead.user)
+    newest = milestone_create(workload=workload, name="New", user=lead.user)
+    save(workload, Q5, selected=practices(workload, Q5))
+    response = client_for(lead.user).get(reverse("reviews:milestone_compare", args=[workload.pk]))
+    assert response.status_code == 200
+    assert (response.context["base"], response.context["other"]) == (str(newest.pk), "now")
+    assert [c.question_ref for c in response.context["changes"]] == [Q5]
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("", "This field is required"),
+        ("   ", "This field is required"),
+        ("m" * 101, "at most 100 characters"),
+        ("Base\x00line", "Null characters are not allowed"),
+    ],
+)
+def test_bad_milestone_names_are_refused_with_a_message(workload, lead, client_for, name, message):
+    response = client_for(lead.user).post(
+        reverse("reviews:milestone_new", args=[workload.pk]), {"name": name}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Milestone.objects.exists()
+
+
+def test_taking_a_milestone_by_get_is_refused_and_takes_nothing(workload, lead, client_for):
+    response = client_for(lead.user).get(reverse("reviews:milestone_new", args=[workload.pk]))
+    assert response.status_code == 405
+    assert not Milestone.objects.exists()
