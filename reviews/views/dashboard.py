@@ -40,13 +40,13 @@ class DashboardRow:
         return round(100 * self.answered / self.total) if self.total else 0
 
 
-# Each sort key puts "nothing yet" (no score) last in both directions and breaks ties by name.
+# Ties are broken by name; workloads without a score yet come last in both directions.
 SORTS = {
     "name": ("Name", lambda r: (r.workload.name.casefold(), r.workload.pk)),
     "high": ("High risk", lambda r: r.high),
     "medium": ("Medium risk", lambda r: r.medium),
     "progress": ("Progress", lambda r: r.progress),
-    "score": ("Score", lambda r: -1 if r.score is None else r.score),
+    "score": ("Score", lambda r: r.score),
     "changed": ("Last change", lambda r: r.last_change),
 }
 
@@ -85,6 +85,10 @@ def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
     by_name = sorted(rows, key=SORTS["name"][1])
     if key == "name":
         return list(reversed(by_name)) if descending else by_name
+    if key == "score":
+        unscored = [r for r in by_name if r.score is None]
+        scored = [r for r in by_name if r.score is not None]
+        return sorted(scored, key=SORTS[key][1], reverse=descending) + unscored
     # Stable sorts: by name first, then by the chosen column, so ties stay alphabetical.
     return sorted(by_name, key=SORTS[key][1], reverse=descending)
 
@@ -101,7 +105,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     environments = Workload.Environment.choices
 
     team = request.GET.get("team", "")
-    if team and team.isdigit():
+    # isascii: str.isdigit accepts "²", which int() refuses.
+    if team.isascii() and team.isdigit():
         rows = [r for r in rows if r.workload.team_id == int(team)]
     else:
         team = ""

@@ -119,8 +119,13 @@ def test_dashboard_filters_by_team_and_environment(rel_bank, client_for):
     ]
     production = _names(client.get(URL, {"team": first.pk, "environment": "PRODUCTION"}))
     assert sorted(production) == ["First 0000", "First 0002"]
-    # an unknown environment or team value is ignored rather than failing
-    assert client.get(URL, {"environment": "MARS", "team": "x"}).status_code == 200
+    # an unknown environment or team value is ignored rather than failing ("²" passes
+    # str.isdigit() but not int(): it used to be a 500)
+    for team in ["x", "\u00b2", "-1", "9" * 30]:
+        response = client.get(URL, {"environment": "MARS", "team": team})
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count in (0, 7)
+    assert client.get(URL, {"team": "\u00b2"}).context["page"].paginator.count == 7
 
 
 def test_dashboard_paginates_the_scored_list(team_member, rel_bank, client_for):
@@ -130,8 +135,12 @@ def test_dashboard_paginates_the_scored_list(team_member, rel_bank, client_for):
     assert _names(response) == [f"Workload {i:04d}" for i in range(50, 60)]
     html = response.content.decode()
     assert re.search(r'href="\?sort=name&amp;page=2"', html)
-    # a page past the end shows the last page instead of an error
+    # a page past the end shows the last page instead of an error, garbage the first
     assert _names(client.get(URL, {"sort": "name", "page": 99})) == _names(response)
+    first = [f"Workload {i:04d}" for i in range(25)]
+    for page in ["x", "", "1.5"]:
+        assert _names(client.get(URL, {"sort": "name", "page": page})) == first
+    assert client.get(URL, {"sort": "evil", "page": "-1"}).status_code == 200
 
 
 def test_dashboard_without_workloads_says_so(client_for):
@@ -145,3 +154,30 @@ def test_dashboard_needs_a_login(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_each_sort_orders_the_whole_list_not_just_the_page(team_member, rel_bank, client_for):
+    populate_workloads(team=team_member.team, version=rel_bank, count=60)
+    client = client_for(team_member.user)
+    everything = client.get(URL, {"sort": "name"}).context["page"].paginator.object_list
+    for key in ["high", "medium", "progress"]:
+        expected = sorted(getattr(r, key) for r in everything)
+        for sort, values in [(key, expected), (f"-{key}", expected[::-1])]:
+            shown = []
+            for n in (1, 2, 3):
+                page = client.get(URL, {"sort": sort, "page": n}).context["page"]
+                shown += [getattr(r, key) for r in page]
+            assert shown == values, sort
+
+
+def test_workloads_without_a_score_sort_last_both_ways(team_member, rel_bank, client_for):
+    scored = populate_workloads(team=team_member.team, version=rel_bank, count=3, prefix="B")
+    factories.WorkloadFactory(team=team_member.team, lens_version=rel_bank, name="A blank")
+    client = client_for(team_member.user)
+    for sort in ["score", "-score"]:
+        rows = client.get(URL, {"sort": sort}).context["page"].object_list
+        assert len(rows) == len(scored) + 1
+        assert rows[-1].workload.name == "A blank" and rows[-1].score is None
+        scores = [r.score for r in rows[:-1]]
+        assert None not in scores
+        assert scores == sorted(scores, reverse=sort.startswith("-"))
