@@ -1,8 +1,8 @@
 """Saving an answer: validate, then a conditional update on ``version`` so no save is lost.
 
 A save costs a fixed handful of queries whatever the size of the bank: the question's choices
-(free when the caller prefetched them), the current answer, one conditional write, one history
-row and the workload's ``updated_at`` bump (plus savepoints).
+(free when the caller prefetched them), the workload row lock, the current answer, one
+conditional write, one history row and the workload's ``updated_at`` bump (plus savepoints).
 """
 
 from __future__ import annotations
@@ -186,6 +186,21 @@ def answer_save(
     state = clean_answer_data(workload=workload, question=question, data=data)
     now = timezone.now()
     with transaction.atomic():
+        # Lock the workload row (the save bumps it anyway) and re-read its lens version: a lens
+        # upgrade that committed since the page was read would otherwise leave this answer on
+        # the old question, where nobody sees it.
+        lens_version_id = (
+            Workload.objects.select_for_update()
+            .filter(pk=workload.pk)
+            .values_list("lens_version_id", flat=True)
+            .get()
+        )
+        if lens_version_id != question.pillar.version_id:
+            raise ValidationError(
+                "This workload moved to a newer lens version while you were answering. "
+                "Reload the questionnaire and apply your change again.",
+                code="lens_upgraded",
+            )
         current = Answer.objects.filter(workload=workload, question=question).first()
         before = answer_state(current)
         if before == state:

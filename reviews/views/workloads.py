@@ -121,7 +121,14 @@ def workload_upgrade(request: HttpRequest, workload_id: int) -> HttpResponse:
         messages.info(request, "This workload already uses the newest published lens version.")
         return redirect("reviews:workload_overview", workload_id=workload.pk)
     if request.method == "POST":
-        plan = workload_upgrade_lens(workload=workload, to_version=to_version, user=request.user)
+        try:
+            plan = workload_upgrade_lens(
+                workload=workload, to_version=to_version, user=request.user
+            )
+        except ValidationError as error:
+            # Someone else upgraded between this page's read and the row lock.
+            messages.error(request, " ".join(error.messages))
+            return redirect("reviews:workload_overview", workload_id=workload.pk)
         return render(
             request,
             "reviews/workloads/upgrade.html",

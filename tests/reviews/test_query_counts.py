@@ -93,9 +93,9 @@ def test_question_page_query_count(setup, django_assert_num_queries):
 def test_autosave_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices; save: savepoint, answer, conditional update, history row,
-    # workload bump, release; + navigation (7) for the refreshed side bar
-    with django_assert_num_queries(18):
+    # + question, choices; save: savepoint, workload lock, answer, conditional update, history
+    # row, workload bump, release; + navigation (7) for the refreshed side bar
+    with django_assert_num_queries(19):
         response = client.post(
             url, {"version": 1, "selected": [_third(questions[0])]}, HTTP_HX_REQUEST="true"
         )
@@ -105,8 +105,8 @@ def test_autosave_query_count(setup, django_assert_num_queries):
 def test_plain_post_save_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices; save (6, as above); no navigation: a redirect follows
-    with django_assert_num_queries(11):
+    # + question, choices; save (7, as above); no navigation: a redirect follows
+    with django_assert_num_queries(12):
         response = client.post(url, {"version": 1, "selected": [_third(questions[0])]})
     assert response.status_code == 302
 

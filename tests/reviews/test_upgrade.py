@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,3 +158,33 @@ def test_an_open_page_from_before_the_upgrade_cannot_overwrite_silently(upgraded
             expected_version=1,
             user=membership.user,
         )
+
+
+def test_a_save_racing_an_upgrade_is_refused_not_left_on_the_old_lens(upgraded_setup):
+    membership, workload, v1, v2, milestone = upgraded_setup
+    # The page was read before the upgrade: the workload object and the question are v1's.
+    # q2 is dropped by v2, so its answer stays on v1 where nobody sees it any more.
+    stale = type(workload).objects.get(pk=workload.pk)
+    old_question = Question.objects.select_related("pillar").get(pillar__version=v1, ref="q2")
+    workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    before = list(Answer.objects.order_by("pk").values_list("pk", "question_id", "version"))
+    with pytest.raises(ValidationError, match="moved to a newer lens version"):
+        answer_save(
+            workload=stale,
+            question=old_question,
+            data={"selected": ["q2_c0"]},
+            expected_version=1,
+            user=membership.user,
+        )
+    after = list(Answer.objects.order_by("pk").values_list("pk", "question_id", "version"))
+    assert after == before
+
+
+def test_upgrading_a_workload_already_upgraded_is_a_message_not_an_error(upgraded_setup):
+    membership, workload, v1, v2, milestone = upgraded_setup
+    stale = type(workload).objects.select_related("lens_version").get(pk=workload.pk)
+    workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    versions = list(Answer.objects.order_by("pk").values_list("version", flat=True))
+    with pytest.raises(ValidationError, match="Choose a newer version"):
+        workload_upgrade_lens(workload=stale, to_version=v2, user=membership.user)
+    assert list(Answer.objects.order_by("pk").values_list("version", flat=True)) == versions
