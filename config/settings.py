@@ -117,6 +117,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# A styled page that says how to retry, instead of Django's page for developers.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

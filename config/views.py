@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -16,6 +17,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = {"database": check_database(), "broker": check_broker()}
     ok = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if ok else 503)
+
+
+class SignOutView(LogoutView):
+    """Sign-out stays a POST (a link or a prefetch must not sign anyone out); a GET, from a
+    bookmark or a typed address, shows a page with the button instead of a blank 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return render(request, "registration/logout_confirm.html")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Rendered without the request: it is malformed (too many fields, an unknown host...) and
+    # reading it again for the navigation could fail the same way.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/400.html").render(), status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # Most often a form left open past a sign-in or sign-out elsewhere: rendering the page
+    # issues a fresh token, so going back and reloading is enough. Django's reason is for
+    # developers and stays out of the page.
+    return render(request, "errors/403_csrf.html", status=403)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
-from config.urls import handler403, handler404, handler500
+from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as project_urlpatterns
 
 
@@ -23,4 +23,4 @@ urlpatterns = [
     *project_urlpatterns,
 ]
 
-__all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

@@ -48,14 +48,27 @@ def test_a_wrong_password_is_refused_with_a_message_and_no_session(client, db):
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_sign_out_needs_a_post(client, db):
-    user = UserFactory()
+def test_opening_the_sign_out_address_asks_for_the_button_and_signs_nobody_out(
+    client, db, django_assert_num_queries
+):
+    user = UserFactory(username="ada")
     client.force_login(user)
 
+    with django_assert_num_queries(2):  # session, user
+        response = client.get(reverse("logout"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You are signed in as ada" in html
+    assert re.search(r'<form method="post" action="/accounts/logout/">', html)
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_the_sign_out_address_sends_an_anonymous_visitor_to_sign_in(client, db):
     response = client.get(reverse("logout"))
 
-    assert response.status_code == 405
-    assert client.session[SESSION_KEY] == str(user.pk)
+    assert response.status_code == 200
+    assert "You are not signed in." in response.content.decode()
 
 
 def test_signing_out_ends_the_session_and_says_so(client, db):
