@@ -183,6 +183,7 @@ def test_question_without_choices_is_refused_inline(admin_client, draft):
 def test_compare_shows_the_diff_and_publish_makes_a_new_version(
     admin_client, rel_bank, draft, django_assert_num_queries
 ):
+    published_before = version_tree(rel_bank)
     question = Question.objects.get(pillar__version=draft, ref="prevent-interaction-failure")
     Choice.objects.filter(question=question, ref__endswith="constant_work").delete()
     Choice.objects.create(question=question, ref="rel_new_practice", title="New", risk="MEDIUM")
@@ -203,6 +204,9 @@ def test_compare_shows_the_diff_and_publish_makes_a_new_version(
     assert draft.status == "published" and draft.published_at is not None
     assert draft.content_hash == content_hash(version_tree(draft))
     assert draft.number == rel_bank.number + 1
+    rel_bank.refresh_from_db()
+    assert rel_bank.status == "published"
+    assert version_tree(rel_bank) == published_before  # the version it came from is untouched
 
 
 def test_draft_with_problems_cannot_be_published(admin_client, draft):
