@@ -445,6 +445,15 @@ class RiskRuleFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
+        question = self.instance
+        if question.pillar_id and question.pillar.version.kind == LensVersion.Kind.NATIVE:
+            # Reached from the "add question" page, where the rules inline is still shown.
+            if any(f.cleaned_data and not f.cleaned_data.get("DELETE") for f in self.forms):
+                raise forms.ValidationError(
+                    "This bank is native: each best practice's risk level decides the risk, "
+                    "so risk rules would have no effect. Remove them and set the levels instead."
+                )
+            return
         known = self._choice_ids()
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
@@ -504,6 +513,13 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and obj.pillar.version.kind == LensVersion.Kind.NATIVE:
+            # Native banks score by risk level; rules here would be saved and silently ignored.
+            inlines = [i for i in inlines if not isinstance(i, RiskRuleInline)]
+        return inlines
 
     def _create_formsets(self, request, obj, change):
         formsets, inline_instances = super()._create_formsets(request, obj, change)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from questions.content import content_hash, version_tree
 from questions.exporter import version_export
+from questions.importer import lens_import
 from questions.models import Choice, LensVersion, Question
 from tests.factories import UserFactory
 from tests.questions.helpers import LENSES, row_counts
@@ -119,9 +120,9 @@ def test_published_version_page_is_read_only(admin_client, rel_bank, django_asse
 def test_published_question_page_is_read_only(admin_client, rel_bank, django_assert_num_queries):
     question = Question.objects.get(pillar__version=rel_bank, ref="service-architecture")
     url = reverse("admin:questions_question_change", args=[question.pk])
-    # session, user, question+pillar+version+lens, choices, rules, content type (view-only
-    # page), 2 for the problems panel
-    with django_assert_num_queries(8):
+    # session, user, question+pillar+version+lens, choices, content type (view-only page), 2
+    # for the problems panel; no rules inline in a native bank
+    with django_assert_num_queries(7):
         response = admin_client.get(url)
     assert response.status_code == 200
     assert 'name="_save"' not in response.content.decode()
@@ -134,7 +135,7 @@ def test_published_question_page_is_read_only(admin_client, rel_bank, django_ass
 def test_draft_question_can_be_edited_and_reordered(admin_client, draft, django_assert_num_queries):
     question = Question.objects.get(pillar__version=draft, ref="service-architecture")
     url = reverse("admin:questions_question_change", args=[question.pk])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert admin_client.get(url).status_code == 200
     data = _question_post(question, title="REL 3. Service architecture?")
     data["choices-0-order"], data["choices-1-order"] = "1", "0"
@@ -148,24 +149,56 @@ def test_draft_question_can_be_edited_and_reordered(admin_client, draft, django_
     ]
 
 
-def test_rule_naming_an_unknown_choice_is_shown_inline_and_nothing_saved(admin_client, draft):
-    question = Question.objects.get(pillar__version=draft, ref="service-architecture")
+@pytest.fixture
+def imported_draft(db):
+    return lens_import(data=(LENSES / "orr-whitepaper-sample.json").read_bytes()).version
+
+
+def test_rule_naming_an_unknown_choice_is_shown_inline_and_nothing_saved(
+    admin_client, imported_draft
+):
+    question = Question.objects.filter(pillar__version=imported_draft).order_by("id").first()
+    rules_before = list(question.risk_rules.values_list("condition", flat=True))
     data = _question_post(question, title="Changed")
-    data.update(
-        {
-            "risk_rules-TOTAL_FORMS": "1",
-            "risk_rules-0-order": "0",
-            "risk_rules-0-condition": "rel_service_architecture_api_contracts && ghost",
-            "risk_rules-0-risk": "NO_RISK",
-        }
-    )
+    data["risk_rules-0-condition"] = f"{question.choices.first().ref} && ghost"
     url = reverse("admin:questions_question_change", args=[question.pk])
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "unknown choice id &#x27;ghost&#x27; at position 42" in response.content.decode()
+    assert "unknown choice id &#x27;ghost&#x27;" in response.content.decode()
     question.refresh_from_db()
     assert question.title != "Changed"
+    assert list(question.risk_rules.values_list("condition", flat=True)) == rules_before
+
+
+def test_native_question_page_offers_no_risk_rules_that_would_be_ignored(admin_client, draft):
+    question = Question.objects.get(pillar__version=draft, ref="service-architecture")
+    url = reverse("admin:questions_question_change", args=[question.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="risk_rules-TOTAL_FORMS"' not in page
+    assert 'name="choices-0-risk"' in page
+
+    data = _question_post(question)
+    data.update({"risk_rules-TOTAL_FORMS": "1", "risk_rules-0-order": "0"})
+    data.update({"risk_rules-0-condition": "default", "risk_rules-0-risk": "NO_RISK"})
+    assert admin_client.post(url, data).status_code == 302
     assert not question.risk_rules.exists()
+
+
+def test_adding_a_native_question_with_risk_rules_is_refused(admin_client, draft):
+    pillar = draft.pillars.get()
+    data = {"pillar": str(pillar.pk), "order": "9", "ref": "extra", "title": "Extra?"}
+    for prefix in ("choices", "risk_rules"):
+        data.update({f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update({"choices-0-order": "0", "choices-0-ref": "a", "choices-0-title": "A"})
+    data["choices-0-risk"] = "HIGH"
+    data.update({"risk_rules-0-order": "0", "risk_rules-0-condition": "a"})
+    data["risk_rules-0-risk"] = "NO_RISK"
+
+    response = admin_client.post(reverse("admin:questions_question_add"), data)
+
+    assert response.status_code == 200
+    assert "risk rules would have no effect" in response.content.decode()
+    assert not Question.objects.filter(pillar=pillar, ref="extra").exists()
 
 
 def test_question_without_choices_is_refused_inline(admin_client, draft):
