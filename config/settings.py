@@ -156,6 +156,9 @@ if env_bool("ARCHREVIEW_TESTING", False):
     # instead of warning about a missing STATIC_ROOT.
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True
+    # Never the STATIC_ROOT that `make run` collected into: whitenoise prefers it to the
+    # finders, so browser tests and screenshots would see an older copy of our CSS.
+    STATIC_ROOT = VAR_DIR / "test-staticfiles-unused"
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
