@@ -51,13 +51,55 @@ def horizontal_overflow(page: Page) -> int:
     )
 
 
+def hidden_by_scrolling(page: Page) -> list[str]:
+    """Content a reader cannot see without scrolling sideways inside the page: any element
+    that scrolls horizontally, except the wrapper of a wide data table, and in such a wrapper
+    a caption whose words run past what the wrapper shows."""
+    return page.evaluate(
+        """() => {
+            const found = [];
+            for (const el of document.querySelectorAll('body *')) {
+                if (el.scrollWidth <= el.clientWidth + 1) continue;
+                const style = getComputedStyle(el);
+                if (style.overflowX === 'visible' || style.overflowX === 'clip') continue;
+                // Screen-reader-only text (a 1 px clipped box) and text cut on purpose with
+                // an ellipsis are not hidden content.
+                if (el.clientWidth <= 1 || style.textOverflow === 'ellipsis') continue;
+                // A data table may scroll inside its wrapper (ours: .table-responsive; the
+                // admin's: a tabular inline): it is the table that is wider, not text or links.
+                const wideTable = [...el.querySelectorAll('table')].some(
+                    (table) => table.getBoundingClientRect().width > el.clientWidth + 1
+                );
+                if (!wideTable) {
+                    found.push(el.outerHTML.slice(0, 160));
+                    continue;
+                }
+                // A caption's box is as wide as its table: measure its words instead.
+                const shown = el.getBoundingClientRect();
+                for (const caption of el.querySelectorAll('caption')) {
+                    const range = document.createRange();
+                    range.selectNodeContents(caption);
+                    const words = range.getBoundingClientRect();
+                    if (words.right > shown.right + 1 || words.left < shown.left - 1) {
+                        found.push(caption.outerHTML.slice(0, 160));
+                    }
+                }
+            }
+            return found;
+        }"""
+    )
+
+
 def assert_fits_phone_and_desktop(page: Page) -> None:
-    """The current page has no horizontal scrolling at 375 px nor at 1280 px wide."""
+    """The current page has no horizontal scrolling at 375 px nor at 1280 px wide, and hides
+    nothing in a sideways-scrolling box but the columns of a wide data table."""
     try:
         for size in (PHONE, DESKTOP):
             page.set_viewport_size(size)
             overflow = horizontal_overflow(page)
             assert overflow <= 0, f"{page.url} is {overflow} px too wide at {size['width']} px"
+            hidden = hidden_by_scrolling(page)
+            assert not hidden, f"{page.url} at {size['width']} px scrolls sideways: {hidden}"
     finally:
         page.set_viewport_size(DESKTOP)
 

@@ -46,3 +46,27 @@ def test_a_page_wider_than_a_phone_fails_the_width_check(page: Page):
     page.set_content('<main><h1>Wide</h1><div style="width: 600px">table</div></main>')
     with pytest.raises(AssertionError, match="too wide at 375 px"):
         assert_fits_phone_and_desktop(page)
+
+
+def test_a_tab_bar_or_a_table_caption_cut_off_at_phone_width_fails_the_width_check(page: Page):
+    tabs = "".join(f"<li><a href='#'>Section number {n}</a></li>" for n in range(8))
+    page.set_content(
+        "<main><h1>Tabs</h1><ul style='display:flex; overflow-x:auto; white-space:nowrap'>"
+        f"{tabs}</ul></main>"
+    )
+    with pytest.raises(AssertionError, match="at 375 px scrolls sideways"):
+        assert_fits_phone_and_desktop(page)
+
+    table = (
+        "<main><h1>Table</h1><div style='overflow-x:auto'><table>"
+        "<caption style='text-align:left'>{caption}</caption><tr>"
+        + "<td style='min-width:120px'>cell</td>" * 6
+        + "</tr></table></div></main>"
+    )
+    long_caption = "Every workload with its risks, progress and score, sorted by high risk."
+    page.set_content(table.format(caption=long_caption))
+    with pytest.raises(AssertionError, match="<caption "):
+        assert_fits_phone_and_desktop(page)
+    # A wide table alone may scroll inside its wrapper; its short caption stays readable.
+    page.set_content(table.format(caption="Workloads"))
+    assert_fits_phone_and_desktop(page)
