@@ -20,6 +20,7 @@ from tests.reviews.reports_data import (
     EXPECTED_PLAN,
     answered_rel_workload,
     pdf_text,
+    plan_titles,
     question_titles,
 )
 
@@ -81,6 +82,7 @@ def test_report_shows_cover_summary_every_question_and_the_improvement_plan(rel_
     for title in question_titles(rel_bank):
         assert title in text
     assert f"{EXPECTED_HIGH} high risk, {EXPECTED_MEDIUM} medium risk" in text
+    assert plan_titles(workload) == EXPECTED_PLAN
     for item in EXPECTED_PLAN:
         assert item in text
     assert "Reviewed service-architecture with the team." in text

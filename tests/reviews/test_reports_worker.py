@@ -18,6 +18,7 @@ from tests.reviews.reports_data import (
     EXPECTED_PLAN,
     answered_rel_workload,
     pdf_text,
+    plan_titles,
     question_titles,
 )
 
@@ -63,6 +64,7 @@ def test_report_requested_on_the_web_is_rendered_by_a_worker_and_downloaded(
     for title in question_titles(rel_bank):
         assert title in text
     assert f"{EXPECTED_HIGH} high risk, {EXPECTED_MEDIUM} medium risk" in text
+    assert plan_titles(workload) == EXPECTED_PLAN
     for item in EXPECTED_PLAN:
         assert item in text
     report.refresh_from_db()
