@@ -114,7 +114,7 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     page.get_by_role("navigation", name="Workload sections").get_by_role(
         "link", name="Reports"
     ).click()
-    expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Reports")).to_be_visible()
     audit()
     page.get_by_label("Report on").select_option(label="Before launch")
     page.get_by_role("button", name="Request a PDF report").click()
