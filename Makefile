@@ -117,11 +117,14 @@ fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 # Every bench/bench_*.py prints its own figures; see docs/benchmarks.md.
+# Their own database (created when missing), so a benchmark never touches the tests' or yours.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/archreview_bench
 bench: $(DEV_STAMP) services
+	@$(BIN)/python bench/ensure_database.py $(BENCH_DATABASE_URL)
 	@set -e; for script in bench/bench_*.py; do \
 	  [ -e "$$script" ] || continue; \
 	  echo "== $$script"; \
-	  DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=bench-only \
+	  DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=bench-only \
 	    ARCHREVIEW_TESTING=1 $(BIN)/python "$$script"; \
 	done
 

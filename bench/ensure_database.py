@@ -1,0 +1,34 @@
+"""Create the PostgreSQL database named by a URL if it does not exist yet (for `make bench`).
+
+The benchmark scripts migrate their database and roll their data back, but cannot create it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import dj_database_url
+import psycopg
+from psycopg import sql
+
+
+def main(url: str) -> None:
+    config = dj_database_url.parse(url)
+    name = config["NAME"]
+    params = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created database {name} for the benchmarks.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
