@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from questions.models import LensVersion
 from reviews.models import Workload
 from tests import factories
-from tests.browser.helpers import PASSWORD, main_nav
+from tests.browser.helpers import PASSWORD, open_new_workload_form
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +61,7 @@ def test_admin_uploads_a_lens_publishes_it_and_creates_a_workload_against_it(pag
     page.get_by_role("link", name="View site").click()
     expect(page.get_by_role("heading", name="Risk dashboard")).to_be_visible()
     audit()
-    main_nav(page, "Workloads").click()
-    expect(page.get_by_role("heading", name="Workloads")).to_be_visible()
-    audit()
-    page.get_by_role("link", name="New workload").click()
-    expect(page.get_by_role("heading", name="New workload")).to_be_visible()
-    audit()
+    open_new_workload_form(page, audit=audit)
     page.get_by_label("Name").fill("Launch Readiness")
     page.get_by_label("Description").fill("Checks a service is ready to go live.")
     page.get_by_label("Lens").select_option(label=f"{LENS_NAME} — version 1 (ORR sample)")

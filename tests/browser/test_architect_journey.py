@@ -13,6 +13,7 @@ from reviews.models import Answer, Workload
 from tests import factories
 from tests.browser.helpers import (
     main_nav,
+    open_new_workload_form,
     save_screenshot,
     sign_in,
 )
@@ -72,12 +73,7 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     audit()  # the dashboard, empty
 
     # Create the workload.
-    main_nav(page, "Workloads").click()
-    expect(page.get_by_role("heading", name="Workloads")).to_be_visible()
-    audit()
-    page.get_by_role("link", name="New workload").click()
-    expect(page.get_by_role("heading", name="New workload")).to_be_visible()
-    audit()
+    open_new_workload_form(page, audit=audit)
     page.get_by_label("Name").fill("Checkout Service")
     page.get_by_label("Description").fill("Takes card payments for the web shop.")
     page.get_by_label("Regions").fill("eu-west-1, eu-central-1")
