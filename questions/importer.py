@@ -84,6 +84,13 @@ class _Checker:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}" if path else message)
 
+    def unique(self, seen: dict[str, str], ident: str, path: str, what: str) -> None:
+        """Record ``ident`` found at ``path``; a second one is a problem naming the first."""
+        if ident in seen:
+            self.problem(f"{path}.id", f"duplicate {what} id {ident!r} (also {seen[ident]})")
+        elif ident:
+            seen[ident] = path
+
     def obj(self, value: Any, path: str) -> dict | None:
         if not isinstance(value, dict):
             self.problem(path, f"must be an object, not {_type_name(value)}")
@@ -236,10 +243,7 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
         if pillar is None:
             continue
         pid = check.ident(pillar, ppath)
-        if pid in pillar_ids:
-            check.problem(f"{ppath}.id", f"duplicate pillar id {pid!r} (also {pillar_ids[pid]})")
-        elif pid:
-            pillar_ids[pid] = ppath
+        check.unique(pillar_ids, pid, ppath, "pillar")
         pnode = {
             "ref": pid,
             "name": check.text(pillar, "name", ppath, limit=MAX_NAME),
@@ -253,14 +257,7 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
             qnode = _question(check, raw_question, f"{ppath}.questions[{qi}]", pid, meta)
             if qnode is None:
                 continue
-            qid = qnode["ref"]
-            if qid in question_ids:
-                check.problem(
-                    f"{ppath}.questions[{qi}].id",
-                    f"duplicate question id {qid!r} (also {question_ids[qid]})",
-                )
-            elif qid:
-                question_ids[qid] = f"{ppath}.questions[{qi}]"
+            check.unique(question_ids, qnode["ref"], f"{ppath}.questions[{qi}]", "question")
             if kind == LensVersion.Kind.NATIVE:
                 # Native rules are derived from the risk levels; the file's copy is checked
                 # above for syntax but the levels are the source of truth.
@@ -303,10 +300,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
         if choice is None:
             continue
         cid = check.ident(choice, cpath)
-        if cid in choice_ids:
-            check.problem(f"{cpath}.id", f"duplicate choice id {cid!r} (also {choice_ids[cid]})")
-        elif cid:
-            choice_ids[cid] = cpath
+        check.unique(choice_ids, cid, cpath, "choice")
         extra = meta.get("choices", {}).get(f"{pid}/{qid}/{cid}", {})
         help_text, help_url = check.resource(choice, "helpfulResource", cpath)
         plan_text, plan_url = check.resource(choice, "improvementPlan", cpath)
