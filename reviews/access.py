@@ -8,6 +8,17 @@ something they can see but their role may not do is a 403.
 | VIEW (read pages, download reports) | yes | yes | yes |
 | EDIT (workload fields, answers, lens upgrade) | yes | no | yes |
 | MILESTONE (take milestones, request reports) | yes | yes | yes |
+
+Teams (``get_team_or_404``), same 404/403 rule:
+
+| action            | architect | lead | staff (admin) |
+|-------------------|-----------|------|---------------|
+| TEAM_VIEW (team page: members and roles) | yes | yes | yes |
+| TEAM_MEMBERS (invite, resend, revoke, change roles, remove members) | no | yes | yes |
+| TEAM_ADMIN (rename, archive, restore; create a team) | no | no | yes |
+
+Only admins grant or take away the admin role, or change an admin's membership
+(``may_manage_member``, ``may_grant``).
 """
 
 from __future__ import annotations
@@ -18,16 +29,23 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
-from reviews.models import Membership, Role, Workload
+from reviews.models import GrantedRole, Membership, Role, Team, Workload
 
 VIEW = "view"
 EDIT = "edit"
 MILESTONE = "milestone"
 
+TEAM_VIEW = "team_view"
+TEAM_MEMBERS = "team_members"
+TEAM_ADMIN = "team_admin"
+
 _ROLES_FOR = {
     VIEW: {Role.ARCHITECT, Role.LEAD},
     EDIT: {Role.ARCHITECT},
     MILESTONE: {Role.ARCHITECT, Role.LEAD},
+    TEAM_VIEW: {Role.ARCHITECT, Role.LEAD},
+    TEAM_MEMBERS: {Role.LEAD},
+    TEAM_ADMIN: set(),
 }
 
 
@@ -92,3 +110,47 @@ def get_workload_or_404(
     if not can(user, workload, action, role=workload.user_role):
         raise PermissionDenied
     return workload
+
+
+def get_team_or_404(user, team_id: int, action: str = TEAM_VIEW) -> Team:
+    """The team if ``user`` is a member or an admin (404 otherwise) and may do ``action`` (403
+    otherwise). One query: the user's role comes back annotated (``user_role``)."""
+    from django.db.models import OuterRef, Subquery
+
+    if not user.is_authenticated:
+        raise Http404
+    role_sq = Membership.objects.filter(user=user, team=OuterRef("pk")).values("role")[:1]
+    teams = Team.objects.annotate(user_role=Subquery(role_sq))
+    if not user.is_staff:
+        teams = teams.filter(memberships__user=user)
+    try:
+        team = teams.get(pk=team_id)
+    except Team.DoesNotExist:
+        raise Http404("No such team") from None
+    if not (user.is_staff or team.user_role in _ROLES_FOR[action]):
+        raise PermissionDenied
+    return team
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    if not user.is_authenticated:
+        return Team.objects.none()
+    if user.is_staff:
+        return Team.objects.all()
+    return Team.objects.filter(memberships__user=user)
+
+
+def may_create_team(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def may_manage_member(user, member) -> bool:
+    """Whether ``user`` (already allowed TEAM_MEMBERS on the team) may change the role of, or
+    remove, the person ``member``: an admin's membership is for admins only."""
+    return user.is_staff or not member.is_staff
+
+
+def may_grant(user, role: str) -> bool:
+    """Whether ``user`` (already allowed TEAM_MEMBERS on the team) may give someone ``role``
+    (a ``GrantedRole``): only admins make admins."""
+    return user.is_staff or role != GrantedRole.ADMIN

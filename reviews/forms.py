@@ -98,7 +98,7 @@ class WorkloadForm(forms.ModelForm):
         self.user = user
         creating = self.instance.pk is None
         if creating:
-            teams = Team.objects.all()
+            teams = Team.objects.active()
             if not user.is_staff:
                 teams = teams.filter(memberships__user=user, memberships__role=Role.ARCHITECT)
             self.fields["team"].queryset = teams

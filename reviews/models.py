@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from questions.models import LensVersion, Question
@@ -15,6 +16,19 @@ class Role(models.TextChoices):
     LEAD = "lead", "Lead"
 
 
+class GrantedRole(models.TextChoices):
+    """What an invitation or a role change gives a person in a team: a team role, or "admin"
+    (an administrator of the whole site, who joins the team as a lead)."""
+
+    ARCHITECT = "architect", "Architect"
+    LEAD = "lead", "Lead"
+    ADMIN = "admin", "Admin"
+
+    @property
+    def team_role(self) -> Role:
+        return Role.LEAD if self is GrantedRole.ADMIN else Role(self.value)
+
+
 class NotApplicableReason(models.TextChoices):
     OUT_OF_SCOPE = "OUT_OF_SCOPE", "Out of scope"
     BUSINESS_PRIORITIES = "BUSINESS_PRIORITIES", "Business priorities"
@@ -22,15 +36,36 @@ class NotApplicableReason(models.TextChoices):
     OTHER = "OTHER", "Other"
 
 
+class TeamQuerySet(models.QuerySet):
+    def active(self) -> TeamQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # An archived team takes no new workloads, members or invitations; what it has stays
+    # readable, and an admin can restore it.
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="uniq_team_name_ci",
+                violation_error_message="A team with this name exists already.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Membership(models.Model):

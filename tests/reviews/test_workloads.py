@@ -198,3 +198,26 @@ def test_admins_manage_teams_and_members_in_the_admin(client_for):
     )
     listing = client.get(reverse("admin:reviews_membership_changelist") + "?role=lead")
     assert membership.user.username in listing.content.decode()
+
+
+def test_an_archived_team_takes_no_new_workloads(architect, client_for):
+    from django.utils import timezone
+
+    team = architect.memberships.get().team
+    team.archived_at = timezone.now()
+    team.save()
+    response = client_for(architect).post(
+        reverse("reviews:workload_new"), valid_data(team, factories.make_bank())
+    )
+    assert response.status_code == 403
+    assert not Workload.objects.exists()
+
+
+def test_team_names_are_unique_whatever_their_case(db):
+    from django.core.exceptions import ValidationError
+
+    from reviews.models import Team
+
+    factories.TeamFactory(name="Payments")
+    with pytest.raises(ValidationError, match="A team with this name exists already"):
+        Team(name="PAYMENTS").full_clean()
