@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "config",  # operational model, tasks and commands (worker heartbeat, ensure_admin)
     "questions",
     "reviews",
+    "accounts",  # audit trail; sign-in, sessions, SSO and throttling
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    # Our own account pages (audit, teams); allauth's sign-in pages live under /accounts/.
+    path("org/", include("accounts.urls")),
     path("", include("reviews.urls")),
 ]
 
