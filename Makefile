@@ -97,6 +97,9 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Two test processes by default (each with its own test database and Celery queue); set
+# PYTEST_ARGS to run a subset, e.g. PYTEST_ARGS="tests/reviews -x".
+PYTEST_ARGS ?= -n 2
 test: $(DEV_STAMP) services browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only \
 	  ARCHREVIEW_TESTING=1 CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)

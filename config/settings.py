@@ -6,6 +6,7 @@ SQLite under var/ and a filesystem Celery broker under var/.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -215,6 +216,11 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+if env_bool("ARCHREVIEW_TESTING", False) and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test processes share one Redis: each gets its own queue, so a live worker
+    # started by one never takes (or purges) another's messages.
+    CELERY_TASK_DEFAULT_QUEUE += "-" + os.environ["PYTEST_XDIST_WORKER"]
 
 # --- Reports ----------------------------------------------------------------------------------
 # A render past its own time limits is killed; a report left rendering longer than

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import connection
 
 READY_MARKER = " ready."
-DEFAULT_QUEUE = "celery"
 
 
 def worker_database_url() -> str:
@@ -48,7 +47,8 @@ def purge_broker(broker_url: str) -> None:
     from kombu import Connection
 
     with Connection(broker_url, connect_timeout=5) as conn, conn.channel() as channel:
-        channel.queue_purge(DEFAULT_QUEUE)  # Redis: a missing queue purges 0 messages
+        # Redis: a missing queue purges 0 messages
+        channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
         client = getattr(channel, "client", None)
         if client is not None:  # Redis: unacked messages would be restored later
             client.delete(channel.unacked_key, channel.unacked_index_key)
@@ -96,7 +96,7 @@ class LiveWorker:
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
             "--loglevel=INFO", f"--pool={pool}", "--concurrency=1",
-            "-Q", DEFAULT_QUEUE, "-n", self.hostname,
+            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", self.hostname,
             # Gossip, mingle and heartbeats talk to other workers: none exist here, and mingle
             # alone costs seconds at start-up.
             "--without-gossip", "--without-mingle", "--without-heartbeat",
