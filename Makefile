@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run setup test lint fmt bench install install-dev services clean browser-deps screenshots
+.PHONY: run setup static test lint fmt bench install install-dev services clean browser-deps screenshots
 
 # --- install ----------------------------------------------------------------------------------
 $(BIN)/python:
@@ -23,7 +23,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
@@ -46,14 +46,16 @@ $(STATIC_MANIFEST): $(STAMP) $(shell find static -type f 2>/dev/null) config/set
 		config/staticfiles.py | var/secret_key
 	$(MANAGE) collectstatic --noinput --clear --verbosity 0
 
-setup: $(STAMP) var/secret_key $(STATIC_MANIFEST)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) load_rel_bank
-	$(MANAGE) ensure_admin
+static: $(STAMP) var/secret_key $(STATIC_MANIFEST)
 
-run: setup
-	@echo "archreview: http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	exec $(BIN)/honcho start --port $(PORT)
+# The same steps as `make run`, with their full output and without starting anything.
+setup: static
+	$(MANAGE) prepare
+
+# Quiet: one line per step (scripts/run.py; the detail in var/log/run.log), then the URL and the
+# first administrator's credentials in a box. Ctrl-C stops the web server and the worker.
+run:
+	@PORT=$(PORT) PYTHON=$(PYTHON) MAKE="$(MAKE)" $(PYTHON) scripts/run.py
 
 # --- test: real PostgreSQL, Redis and Celery worker --------------------------------------------
 # Starts the local PostgreSQL cluster and Redis when they are installed but stopped. pytest-django

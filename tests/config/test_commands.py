@@ -72,3 +72,20 @@ def test_worker_ping_fails_clearly_when_no_worker_runs(worker_factory):
 
     with pytest.raises(CommandError, match="No worker ran the heartbeat"):
         _run("worker_ping", "--timeout", "1")
+
+
+def test_prepare_gives_the_new_administrators_password_on_stdout_only_and_only_once(
+    db, monkeypatch
+):
+    monkeypatch.delenv("ARCHREVIEW_ADMIN_PASSWORD", raising=False)
+    first_out, first_log, second_out = StringIO(), StringIO(), StringIO()
+
+    call_command("prepare", stdout=first_out, stderr=first_log)
+    call_command("prepare", stdout=second_out, stderr=StringIO())
+
+    values = dict(line.split("=", 1) for line in first_out.getvalue().split())
+    assert User.objects.get(is_superuser=True).check_password(values["password"])
+    assert values["username"] == "admin"
+    assert values["password"] not in first_log.getvalue()
+    assert "REL 3-5 bank" in first_log.getvalue()
+    assert second_out.getvalue() == ""
