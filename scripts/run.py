@@ -141,7 +141,10 @@ def _credentials_lines(output: str) -> list[str]:
             "Shown this once only: write it down, change it after signing in.",
         ]
     if "username" in values:
-        return [f"First administrator: {values['username']} (password from ARCHREVIEW_ADMIN_PASSWORD)"]
+        return [
+            f"First administrator: {values['username']}",
+            "Password:            the one in ARCHREVIEW_ADMIN_PASSWORD",
+        ]
     return [
         "Administrator: exists already (password not shown again).",
         "Lost it? .venv/bin/python manage.py changepassword admin",

@@ -89,3 +89,14 @@ def test_prepare_gives_the_new_administrators_password_on_stdout_only_and_only_o
     assert values["password"] not in first_log.getvalue()
     assert "REL 3-5 bank" in first_log.getvalue()
     assert second_out.getvalue() == ""
+
+
+def test_prepare_names_an_administrator_created_with_the_password_from_the_environment(
+    db, monkeypatch
+):
+    monkeypatch.setenv("ARCHREVIEW_ADMIN_PASSWORD", "a-chosen-passphrase-77")
+    out = StringIO()
+
+    call_command("prepare", stdout=out, stderr=StringIO())
+
+    assert out.getvalue().split() == ["username=admin"]

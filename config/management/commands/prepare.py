@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 _CREDENTIAL = re.compile(r"^\s*(username|password): (\S+)\s*$", re.MULTILINE)
+_CREATED = re.compile(r"Created the administrator '([^']+)'")
 
 
 class Command(BaseCommand):
@@ -37,7 +38,12 @@ class Command(BaseCommand):
         call_command("load_rel_bank", stdout=self.stderr)
         admin_out = StringIO()
         call_command("ensure_admin", stdout=admin_out)
+        report = admin_out.getvalue()
         # The password is shown once, by the caller; it never reaches the log.
-        self.stderr.write(_CREDENTIAL.sub(r"  \1: (shown on the terminal only)", admin_out.getvalue()))
-        for key, value in _CREDENTIAL.findall(admin_out.getvalue()):
-            self.stdout.write(f"{key}={value}")
+        self.stderr.write(_CREDENTIAL.sub(r"  \1: (shown on the terminal only)", report))
+        created = _CREATED.search(report)
+        if created:
+            self.stdout.write(f"username={created.group(1)}")
+        for key, value in _CREDENTIAL.findall(report):
+            if key == "password":
+                self.stdout.write(f"password={value}")
