@@ -1,16 +1,20 @@
-"""Celery tasks of the reviews app: thin wrappers that take ids and call the services."""
+"""Celery tasks of the reviews app: thin wrappers that take ids and call the services.
+
+Worker side only: the web queues these by name (``reviews.services.reports.RENDER_TASK``) and
+never imports this module, which loads WeasyPrint.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
 
-from reviews.services import reports as report_services
+from reviews.services import report_worker
 
 
 @shared_task(
     bind=True,
-    autoretry_for=(report_services.TransientError,),
+    autoretry_for=(report_worker.TransientError,),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
@@ -23,7 +27,7 @@ from reviews.services import reports as report_services
 )
 def render_report(self, report_id: int) -> None:
     """Render report ``report_id``; a no-op unless it is queued (see ``report_claim``)."""
-    report_services.report_render(
+    report_worker.report_render(
         report_id=report_id, final_attempt=self.request.retries >= self.max_retries
     )
 
@@ -31,4 +35,4 @@ def render_report(self, report_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_reports() -> None:
     """Periodic (celery beat): re-queue or fail reports left queued or rendering too long."""
-    report_services.report_sweep()
+    report_worker.report_sweep()

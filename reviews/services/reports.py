@@ -1,9 +1,8 @@
-"""PDF reports: request, claim, render, complete, fail, retry and sweep.
+"""PDF reports, the web side: request one, retry a failed one. Never renders.
 
-The ``Report`` row is the truth about a report; Celery messages only say "look at report N".
-Every state change is a conditional UPDATE on the current status, so two workers (a redelivered
-message, a re-queue by the sweep) can never both render the same attempt, and a message for a
-report that is already ready does nothing.
+The ``Report`` row is the truth about a report; a Celery message only says "look at report N".
+This module writes rows and queues messages by task name, so a web process never imports the
+worker side (``reviews.services.report_worker``, which loads WeasyPrint).
 
     queued --claim--> rendering --complete--> ready
       ^                  |  \\--fail (bad data, time limit, last retry)--> failed --retry--> queued
@@ -13,49 +12,29 @@ report that is already ready does nothing.
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-# Imported here, not inside the task: loading WeasyPrint takes a second or more, which a worker
-# should pay once at start-up rather than inside a task's time limit.
-from reviews import reports
+from config.celery import app
 from reviews.models import Milestone, Report, Workload
-
-logger = logging.getLogger(__name__)
 
 Status = Report.Status
 
-# User-facing reasons: short, in plain words, never a stack trace.
-ERROR_TIMEOUT = "The report took too long to render and was stopped. Try again."
-ERROR_INTERNAL = (
-    "The report could not be rendered because of an internal error. Try again; if it fails "
-    "again, tell your administrator."
-)
-ERROR_UNAVAILABLE = (
-    "The report could not be rendered because a service was unavailable after several tries. "
-    "Try again in a few minutes."
-)
-ERROR_ABANDONED = (
-    "The report could not be finished: the worker rendering it stopped {attempts} times. "
-    "Try again; if it keeps failing, tell your administrator."
-)
-ERROR_MISSING_MILESTONE = "The milestone this report was for no longer exists."
+RENDER_TASK = "reviews.tasks.render_report"
 
 
-def _queue(report_id: int) -> None:
-    from reviews.tasks import render_report  # tasks import this module
-
-    transaction.on_commit(lambda: render_report.delay(report_id))
+def report_queue(*, report_id: int) -> None:
+    """Queue the render of ``report_id`` once the current transaction commits."""
+    # Explicit None limits: the worker's own task settings decide, even when the sending
+    # process happens to have the task registered (Celery would copy its limits otherwise).
+    transaction.on_commit(
+        lambda: app.send_task(
+            RENDER_TASK,
+            kwargs={"report_id": report_id},
+            time_limit=None,
+            soft_time_limit=None,
+        )
+    )
 
 
 # --- Requesting -------------------------------------------------------------------------------
@@ -70,7 +49,7 @@ def report_request(*, workload: Workload, milestone: Milestone | None = None, us
             lens_version_id=milestone.lens_version_id if milestone else workload.lens_version_id,
             requested_by=user,
         )
-        _queue(report.pk)
+        report_queue(report_id=report.pk)
     return report
 
 
@@ -86,166 +65,7 @@ def report_retry(*, report: Report) -> bool:
             finished_at=None,
         )
         if updated:
-            _queue(report.pk)
+            report_queue(report_id=report.pk)
     if updated:
         report.refresh_from_db()
     return bool(updated)
-
-
-# --- Working on a report ----------------------------------------------------------------------
-def report_claim(*, report_id: int) -> Report | None:
-    """Take a queued report for rendering; ``None`` if someone else has it or it is done.
-
-    The conditional UPDATE is the lock: of several workers holding a message for the same
-    report, exactly one moves it from queued to rendering.
-    """
-    claimed = Report.objects.filter(pk=report_id, status=Status.QUEUED).update(
-        status=Status.RENDERING,
-        attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-        finished_at=None,
-        error="",
-    )
-    if not claimed:
-        return None
-    return Report.objects.select_related("workload__team", "workload__lens_version").get(
-        pk=report_id
-    )
-
-
-def _mine(report: Report) -> Q:
-    # The attempt number fences a render that the sweep gave up on and re-queued: its late
-    # result must not overwrite the newer attempt's state.
-    return Q(pk=report.pk, status=Status.RENDERING, attempts=report.attempts)
-
-
-def report_complete(*, report: Report, pdf: bytes) -> bool:
-    """Store the PDF (overwriting an earlier one) and mark the report ready."""
-    name = f"reports/{report.workload_id}/report-{report.pk}.pdf"
-    # Regenerate and overwrite: a second run must not pile up report-N_abc123.pdf copies.
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    stored = default_storage.save(name, ContentFile(pdf))
-    updated = Report.objects.filter(_mine(report)).update(
-        status=Status.READY,
-        file=stored,
-        size=len(pdf),
-        checksum=hashlib.sha256(pdf).hexdigest(),
-        finished_at=timezone.now(),
-        error="",
-    )
-    return bool(updated)
-
-
-def report_fail(*, report_id: int, error: str, attempts: int | None = None) -> bool:
-    """Mark the report failed with a user-facing ``error`` (a retry is then offered)."""
-    rows = Report.objects.filter(pk=report_id, status__in=[Status.QUEUED, Status.RENDERING])
-    if attempts is not None:
-        rows = rows.filter(attempts=attempts)
-    return bool(rows.update(status=Status.FAILED, error=error[:500], finished_at=timezone.now()))
-
-
-def report_release(*, report: Report) -> bool:
-    """Hand a claimed report back to the queue (a transient error; the task retries it)."""
-    return bool(
-        Report.objects.filter(_mine(report)).update(
-            status=Status.QUEUED, queued_at=timezone.now(), started_at=None
-        )
-    )
-
-
-class TransientError(Exception):
-    """Raised by ``report_render`` after releasing the report: the task should retry."""
-
-
-# Errors worth retrying: the database or the storage hiccuped, not our data or our code.
-def _transient_errors() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-
-    return (OperationalError, InterfaceError, OSError)
-
-
-def report_render(*, report_id: int, final_attempt: bool = True) -> Report | None:
-    """Claim, render, store, mark ready. Harmless to run twice; returns the report it rendered.
-
-    A transient error releases the report and raises ``TransientError`` unless this is the
-    ``final_attempt``, in which case the report fails with a message a user understands.
-    """
-    report = report_claim(report_id=report_id)
-    if report is None:
-        return None
-    try:
-        if report.milestone_id is not None:
-            milestone = Milestone.objects.filter(pk=report.milestone_id).first()
-            if milestone is None:
-                report_fail(report_id=report.pk, error=ERROR_MISSING_MILESTONE)
-                return None
-        else:
-            milestone = None
-        pdf = reports.render_pdf(reports.build_context(report.workload, milestone=milestone))
-        report_complete(report=report, pdf=pdf)
-    except SoftTimeLimitExceeded:
-        report_fail(report_id=report.pk, error=ERROR_TIMEOUT, attempts=report.attempts)
-        return None
-    except _transient_errors() as exc:
-        if final_attempt:
-            logger.exception("Report %s failed after its last retry", report.pk)
-            report_fail(report_id=report.pk, error=ERROR_UNAVAILABLE, attempts=report.attempts)
-            return None
-        logger.warning("Report %s hit a transient error, retrying: %s", report.pk, exc)
-        report_release(report=report)
-        raise TransientError(str(exc)) from exc
-    except Exception:
-        logger.exception("Report %s could not be rendered", report.pk)
-        report_fail(report_id=report.pk, error=ERROR_INTERNAL, attempts=report.attempts)
-        return None
-    report.refresh_from_db()
-    return report
-
-
-# --- Sweep ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SweepResult:
-    requeued: list[int]
-    failed: list[int]
-
-
-def report_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Re-queue reports left rendering (dead worker) or queued (lost message) too long.
-
-    A report that was already claimed ``REPORT_MAX_ATTEMPTS`` times is failed instead, with a
-    retry offered, so nothing stays pending forever. Runs from celery beat every
-    ``REPORT_SWEEP_INTERVAL`` seconds and is a plain function for tests.
-    """
-    now = now or timezone.now()
-    stale_rendering = Q(
-        status=Status.RENDERING,
-        started_at__lt=now - timedelta(seconds=settings.REPORT_STALE_AFTER),
-    )
-    stale_queued = Q(
-        status=Status.QUEUED,
-        queued_at__lt=now - timedelta(seconds=settings.REPORT_QUEUE_TIMEOUT),
-    )
-    requeued: list[int] = []
-    failed: list[int] = []
-    with transaction.atomic():
-        stale = (
-            Report.objects.filter(stale_rendering | stale_queued)
-            .select_for_update(skip_locked=True)
-            .only("pk", "status", "attempts")
-        )
-        for report in stale:
-            if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
-                error = ERROR_ABANDONED.format(attempts=report.attempts)
-                if report_fail(report_id=report.pk, error=error, attempts=report.attempts):
-                    failed.append(report.pk)
-                continue
-            updated = Report.objects.filter(
-                pk=report.pk, status=report.status, attempts=report.attempts
-            ).update(status=Status.QUEUED, queued_at=now, started_at=None)
-            if updated:
-                requeued.append(report.pk)
-                _queue(report.pk)
-    if requeued or failed:
-        logger.warning("Report sweep: re-queued %s, failed %s", requeued, failed)
-    return SweepResult(requeued=requeued, failed=failed)

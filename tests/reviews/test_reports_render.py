@@ -1,4 +1,4 @@
-"""PDF rendering: content, structure and safety of ``reviews.reports`` (real WeasyPrint)."""
+"""PDF rendering: content, structure and safety of ``reviews.pdf`` (real WeasyPrint)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from reviews import reports
+from reviews import pdf as report_pdf
+from reviews.report_context import build_context
 from tests import factories
 from tests.reviews.reports_data import (
     EXPECTED_HIGH,
@@ -74,7 +75,7 @@ def test_listener_counts_a_real_connection(listener):
 def test_report_shows_cover_summary_every_question_and_the_improvement_plan(rel_bank):
     workload = answered_rel_workload(rel_bank, name="Payments Platform")
 
-    text = pdf_text(reports.render_pdf(reports.build_context(workload)))
+    text = pdf_text(report_pdf.render_pdf(build_context(workload)))
 
     assert "Payments Platform" in text
     assert workload.team.name in text
@@ -93,7 +94,7 @@ def test_report_shows_cover_summary_every_question_and_the_improvement_plan(rel_
 def test_report_pdf_has_title_author_outline_page_numbers_and_tags(rel_bank):
     workload = answered_rel_workload(rel_bank, name="Payments Platform")
 
-    reader = PdfReader(io.BytesIO(reports.render_pdf(reports.build_context(workload))))
+    reader = PdfReader(io.BytesIO(report_pdf.render_pdf(build_context(workload))))
 
     assert reader.metadata.title == "Architecture review: Payments Platform"
     assert reader.metadata.author == workload.team.name
@@ -120,7 +121,7 @@ def test_report_of_a_not_applicable_question_gives_the_reason(rel_bank):
     answer.reason = "BUSINESS_PRIORITIES"
     answer.save()
 
-    text = pdf_text(reports.render_pdf(reports.build_context(workload)))
+    text = pdf_text(report_pdf.render_pdf(build_context(workload)))
 
     assert "Not applicable to this workload. Reason: Business priorities" in text
 
@@ -131,7 +132,7 @@ def test_building_the_context_costs_a_fixed_number_of_queries(rel_bank, django_a
     # 6 to score (loader: version kinds, pillars, questions, choices, rules, answers),
     # then question links, practice links and the answers' notes.
     with django_assert_num_queries(9):
-        context = reports.build_context(workload)
+        context = build_context(workload)
     assert len(context["sections"]) == 3
 
 
@@ -144,7 +145,7 @@ def test_html_in_notes_is_printed_as_text_and_fetches_nothing(rel_bank, listener
     )
     workload = answered_rel_workload(rel_bank, notes=notes)
 
-    pdf = reports.render_pdf(reports.build_context(workload))
+    pdf = report_pdf.render_pdf(build_context(workload))
 
     listener.close()
     assert listener.connections == 0
@@ -174,7 +175,7 @@ def test_fetcher_stops_markup_that_reaches_weasyprint_unescaped(listener, tmp_pa
         "</body></html>"
     )
 
-    pdf = reports.html_to_pdf(html)
+    pdf = report_pdf.html_to_pdf(html)
 
     listener.close()
     assert listener.connections == 0
@@ -198,12 +199,12 @@ def test_fetcher_stops_markup_that_reaches_weasyprint_unescaped(listener, tmp_pa
     ],
 )
 def test_fetcher_refuses_anything_but_our_static_files(url):
-    with pytest.raises(reports.ReportFetchRefused):
-        reports.StaticOnlyURLFetcher().fetch(url)
+    with pytest.raises(report_pdf.ReportFetchRefused):
+        report_pdf.StaticOnlyURLFetcher().fetch(url)
 
 
 def test_fetcher_serves_our_static_css():
-    response = reports.StaticOnlyURLFetcher().fetch("archreview-static:css/app.css")
+    response = report_pdf.StaticOnlyURLFetcher().fetch("archreview-static:css/app.css")
 
     expected = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_bytes()
     assert response.read() == expected
@@ -219,7 +220,7 @@ def test_a_milestone_report_shows_the_answers_and_notes_frozen_in_the_milestone(
     milestone = milestone_create(workload=workload, name="Launch review", user=user)
     workload.answers.update(notes="Changed after the milestone.", selected=[])
 
-    text = pdf_text(reports.render_pdf(reports.build_context(workload, milestone=milestone)))
+    text = pdf_text(report_pdf.render_pdf(build_context(workload, milestone=milestone)))
 
     assert "Launch review" in text
     assert "Before launch." in text
@@ -234,10 +235,10 @@ def test_executive_summary_page_gives_score_counts_in_chart_order_and_the_priori
     from reviews import charts
 
     workload = answered_rel_workload(rel_bank)
-    context = reports.build_context(workload)
+    context = build_context(workload)
 
     assert [row["risk"] for row in context["count_rows"]] == list(charts.ORDER)
-    reader = PdfReader(io.BytesIO(reports.render_pdf(context)))
+    reader = PdfReader(io.BytesIO(report_pdf.render_pdf(context)))
     summary = " ".join(reader.pages[1].extract_text().split())
     assert summary.startswith("Executive summary")
     # The key figures: a number above its label (pypdf may join the two without a space).

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from config.celery import app
 from reviews.models import Report
-from reviews.services import reports as services
+from reviews.services import report_worker as services
+from reviews.services.reports import report_retry
 from tests import factories
 from tests.reviews.reports_data import answered_rel_workload
 
@@ -62,7 +63,7 @@ def test_a_retried_report_overwrites_its_file_instead_of_adding_copies(rel_bank,
     first = services.report_render(report_id=report.pk)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED)
 
-    assert services.report_retry(report=report)
+    assert report_retry(report=report)
     second = services.report_render(report_id=report.pk)
 
     assert second.file.name == first.file.name

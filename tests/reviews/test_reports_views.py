@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews.models import Report
-from reviews.services.reports import report_render
+from reviews.services.report_worker import report_render
 from tests import factories
 from tests.reviews.reports_data import answered_rel_workload
 

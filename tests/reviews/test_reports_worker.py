@@ -154,20 +154,22 @@ def test_the_redelivered_message_of_a_killed_worker_does_not_render_the_report_t
 
 
 def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
-    worker_factory, client_for, monkeypatch
+    worker_factory, client_for
 ):
-    from reviews.services.reports import ERROR_ABANDONED, ERROR_TIMEOUT
-    from reviews.tasks import render_report
+    from reviews.services.report_worker import ERROR_ABANDONED, ERROR_TIMEOUT
 
     workload = _slow_workload()
     member = factories.MembershipFactory(team=workload.team, role="lead").user
-    # Limits travel in the message, taken from the task as the sender (this process) sees it;
-    # the worker enforces them (prefork pool only).
-    monkeypatch.setattr(render_report, "soft_time_limit", 1)
-    monkeypatch.setattr(render_report, "time_limit", 2)
-    monkeypatch.setattr(render_report, "_exec_options", None)  # Celery caches the options
+    # The worker's own settings set the task's limits (messages carry none); it enforces them
+    # in the prefork pool only.
     worker = worker_factory().start(
-        pool="prefork", env={"REPORT_STALE_AFTER": "1", "REPORT_MAX_ATTEMPTS": "1"}
+        pool="prefork",
+        env={
+            "REPORT_SOFT_TIME_LIMIT": "1",
+            "REPORT_TIME_LIMIT": "2",
+            "REPORT_STALE_AFTER": "1",
+            "REPORT_MAX_ATTEMPTS": "1",
+        },
     )
     client = client_for(member)
     client.post(reverse("reviews:report_request", args=[workload.pk]))
@@ -198,7 +200,7 @@ def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
 def test_a_storage_outage_is_retried_with_backoff_then_fails_with_a_plain_reason(
     worker_factory, rel_bank, client_for, settings, tmp_path
 ):
-    from reviews.services.reports import ERROR_UNAVAILABLE
+    from reviews.services.report_worker import ERROR_UNAVAILABLE
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reviews import reports
+from reviews import pdf as report_pdf
 from reviews.models import Milestone, Workload
+from reviews.report_context import build_context
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         if output != "-" and not Path(output).parent.is_dir():
             raise CommandError(f"The folder for {output} does not exist.")
         started = time.perf_counter()
-        pdf = reports.render_pdf(reports.build_context(workload, milestone=snapshot))
+        pdf = report_pdf.render_pdf(build_context(workload, milestone=snapshot))
         elapsed = time.perf_counter() - started
         if output == "-":
             sys.stdout.buffer.write(pdf)
