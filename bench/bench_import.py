@@ -67,7 +67,7 @@ def main() -> int:
     median = statistics.median(warm)
     print(
         f"import {path.name} ({len(data) / 1024:.0f} KB: {result.pillars} pillars, "
-        f"{result.questions} questions, {result.choices} choices, published)"
+        f"{result.questions} questions, {result.practices} best practices, published)"
     )
     print(
         f"  cold {cold * 1000:.0f} ms; warm median {median * 1000:.0f} ms, "

@@ -268,7 +268,8 @@ class LensVersionAdmin(admin.ModelAdmin):
                 except LensFileError as exc:
                     problems = exc.problems
                 else:
-                    messages.success(request, result.summary())
+                    notify = messages.success if result.created else messages.info
+                    notify(request, result.summary())
                     for warning in result.warnings:
                         messages.warning(request, warning)
                     return redirect("admin:questions_lensversion_change", result.version.pk)

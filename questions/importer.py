@@ -31,7 +31,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from questions import rules as rule_engine
-from questions.content import Tree, normalize, version_create
+from questions.content import Tree, content_hash, normalize, version_create, version_tree
+from questions.coverage import is_none_title, tree_coverage
 from questions.models import Lens, LensVersion, Risk
 
 SCHEMA_VERSION = "2021-11-01"
@@ -65,14 +66,21 @@ class ImportResult:
     version: LensVersion
     pillars: int
     questions: int
-    choices: int
+    practices: int  # best practices, "None of these" choices not counted (as the version page)
+    none_choices: int
     warnings: list[str] = field(default_factory=list)
+    created: bool = True  # False: the file is identical to ``version``, nothing was written
 
     def summary(self) -> str:
+        if not self.created:
+            return (
+                f"Nothing imported: the file is identical to '{self.version.name}' version "
+                f"{self.version.number} ({self.version.get_status_display().lower()})."
+            )
         return (
             f"Imported '{self.version.name}' as version {self.version.number} "
             f"({self.version.get_status_display().lower()}): {self.pillars} pillar(s), "
-            f"{self.questions} question(s), {self.choices} choice(s)"
+            f"{self.questions} question(s), {self.practices} best practice(s)"
         )
 
 
@@ -267,6 +275,9 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
     if check.problems:
         raise LensFileError(check.problems[:MAX_PROBLEMS] + _more(check.problems))
     tree = normalize({"name": name, "description": description, "kind": kind, "pillars": pillars})
+    check.warnings.extend(
+        f"{path} ({where}): {message}" for path, where, message in tree_coverage(tree)
+    )
     return tree, check.warnings
 
 
@@ -305,10 +316,18 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
         help_text, help_url = check.resource(choice, "helpfulResource", cpath)
         plan_text, plan_url = check.resource(choice, "improvementPlan", cpath)
         additional = _additional_resources(check, choice, cpath)
+        title = check.text(choice, "title", cpath, limit=MAX_NAME)
+        is_none = extra.get("isNone", cid.endswith("_no"))
+        if "isNone" not in extra and not is_none and is_none_title(title):
+            is_none = True
+            check.warnings.append(
+                f'{cpath} ({cid}): read as "None of these" from its title (its id does not end '
+                "in _no); clear the flag in the draft editor if it is a best practice"
+            )
         node["choices"].append(
             {
                 "ref": cid,
-                "title": check.text(choice, "title", cpath, limit=MAX_NAME),
+                "title": title,
                 "description": extra.get("description")
                 or check.text(choice, "description", cpath, limit=MAX_TEXT, required=False),
                 "helpful_resource_text": help_text,
@@ -317,7 +336,7 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
                 "improvement_plan_url": plan_url,
                 "additional_resources": additional,
                 "risk": extra.get("risk", ""),
-                "is_none": extra.get("isNone", cid.endswith("_no")),
+                "is_none": is_none,
             }
         )
     raw_rules = check.array(
@@ -488,13 +507,33 @@ def lens_import(*, data: bytes | str, publish: bool = False, label: str = "") ->
     if len(label) > 64:
         raise LensFileError([f"label: is {len(label)} characters long; at most 64 are allowed"])
     tree, warnings = lens_validate(data)
+    questions = [q for p in tree["pillars"] for q in p["questions"]]
+    counts = {
+        "pillars": len(tree["pillars"]),
+        "questions": len(questions),
+        "practices": sum(not c["is_none"] for q in questions for c in q["choices"]),
+        "none_choices": sum(c["is_none"] for q in questions for c in q["choices"]),
+    }
+    same = _identical_version(tree)
+    if same is not None:
+        return ImportResult(version=same, warnings=warnings, created=False, **counts)
     lens = _lens_for(tree["name"], tree["description"])
     version = version_create(lens=lens, tree=tree, label=label, publish=publish)
-    questions = [q for p in tree["pillars"] for q in p["questions"]]
-    return ImportResult(
-        version=version,
-        pillars=len(tree["pillars"]),
-        questions=len(questions),
-        choices=sum(len(q["choices"]) for q in questions),
-        warnings=warnings,
-    )
+    return ImportResult(version=version, warnings=warnings, **counts)
+
+
+def _identical_version(tree: Tree) -> LensVersion | None:
+    """The lens's latest version with exactly this content (drafts included), if any.
+
+    Re-importing a file must not add a version: every review on the old one would then be
+    told that a newer version exists.
+    """
+    lens = Lens.objects.filter(name=tree["name"]).first()
+    if lens is None:
+        return None
+    digest = content_hash(tree)
+    for version in lens.versions.order_by("-number"):
+        stored = version.content_hash or content_hash(version_tree(version))
+        if stored == digest:
+            return version
+    return None

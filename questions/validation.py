@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from questions import rules as rule_engine
 from questions.content import Tree
+from questions.coverage import tree_coverage
 from questions.importer import MAX_CHOICES, MAX_PILLARS, MAX_QUESTIONS, MAX_RULES
 from questions.models import LensVersion
 
@@ -19,8 +20,11 @@ class Problem:
     where: str  # "pillar/question" ids, or "" for the version itself
     message: str
     is_warning: bool = False
+    path: str = ""  # the JSON path in the exported file, e.g. "pillars[0].questions[2]"
 
     def __str__(self) -> str:
+        if self.path:
+            return f"{self.path} ({self.where}): {self.message}"
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
@@ -47,6 +51,11 @@ def tree_problems(tree: Tree) -> list[Problem]:
                         )
                 continue
             problems.extend(_rule_problems(where, q["rules"], ids))
+    # What the rules do over every possible answer: warnings for the author, never blocking.
+    problems.extend(
+        Problem(where, message, is_warning=True, path=path)
+        for path, where, message in tree_coverage(tree)
+    )
     return problems
 
 
