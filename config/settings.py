@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "csp",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS served locally, no CDN
     "config",  # operational model, tasks and commands (worker heartbeat, ensure_admin)
     "questions",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -181,6 +185,42 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response, app and admin: scripts, styles, images
+# and fonts only from our own origin, no inline code, no eval (htmx runs with allowEval off,
+# see templates/base.html). Bootstrap's CSS draws its form controls with data: SVG images.
+# Violations are posted to our own endpoint, which logs them (config.views.csp_report).
+# With single sign-on, add the identity provider's origin to CSP_FORM_ACTION: browsers also
+# apply form-action to the redirect that follows a form's submission.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *env_list("CSP_FORM_ACTION", [])],
+        "report-uri": ["/csp-report/"],
+    },
+}
+# Powerful browser features archreview never uses, off for our pages and anything they embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 # --- Celery -----------------------------------------------------------------------------------
 # Unset CELERY_BROKER_URL: kombu's filesystem transport under var/, which needs no server.

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+csp_logger = logging.getLogger("archreview.csp")
+# A report is a few hundred bytes; anything far larger is not a browser's report.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORT_FIELDS = (
+    "document-uri",
+    "violated-directive",
+    "effective-directive",
+    "blocked-uri",
+    "source-file",
+    "line-number",
+    "column-number",
+    "script-sample",
+)
 
 
 @require_GET
@@ -17,6 +35,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = {"database": check_database(), "broker": check_broker()}
     ok = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if ok else 503)
+
+
+@csrf_exempt  # browsers post reports without our token
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Logs a Content-Security-Policy violation report (``report-uri``) as one warning line.
+
+    Anyone can post here, so the body is capped, only the known fields are kept and each is
+    cut short: the log cannot be flooded with large or arbitrary text through this door.
+    """
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = json.loads(request.body)["csp-report"]
+        if not isinstance(report, dict):
+            return HttpResponse(status=400)
+        fields = {key: str(report[key])[:300] for key in CSP_REPORT_FIELDS if key in report}
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return HttpResponse(status=400)
+    csp_logger.warning("CSP violation: %s", json.dumps(fields, sort_keys=True))
+    return HttpResponse(status=204)
 
 
 class SignOutView(LogoutView):

@@ -34,13 +34,13 @@ ORDER = (
     scoring.NOT_APPLICABLE,
     scoring.UNANSWERED,
 )
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
+FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
     return mark_safe(  # noqa: S308 - every interpolated text below goes through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;{FONT}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="{FONT}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"

@@ -28,6 +28,12 @@
     if (status) status.dataset.state = "replacing";
   }, true);
 
+  // Typing in a text field autosaves a second after the last key (hx-trigger "archreview:typed
+  // delay:1s"): an event of ours rather than a keyup filter, which htmx would have to eval.
+  form.addEventListener("keyup", function (event) {
+    if (event.target.matches("textarea, input[type=text]")) htmx.trigger(form, "archreview:typed");
+  });
+
   // Live character counter for the question notes.
   var notes = document.getElementById("id_notes");
   var counter = document.querySelector("#notes-count [data-count]");

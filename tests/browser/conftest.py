@@ -127,10 +127,27 @@ class PageErrors:
     messages: list[str] = field(default_factory=list)
 
 
+# Every Content-Security-Policy violation the browser sees (the policy is enforced, not
+# report-only) is handed to the test, whichever page raised it: the listener is installed in
+# each new document before any of the page's own code runs. Only code the test itself
+# evaluates through the DevTools protocol has no source file (axe-core inserts a <style> on
+# some pages); markup, static files and their handlers all have one.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (!event.sourceFile) return;
+  window.archreviewCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}`
+    + ` (${event.sourceFile}:${event.lineNumber}) ${event.sample}`
+  );
+});
+"""
+
+
 @pytest.fixture
 def page(chromium: Browser, live_server, request) -> Iterator[Page]:
-    """A fresh desktop-sized page on the live server; JavaScript errors fail the test, and a
-    failed test leaves a screenshot of the page in test-results/."""
+    """A fresh desktop-sized page on the live server; JavaScript errors and Content-Security-
+    Policy violations fail the test, and a failed test leaves a screenshot of the page in
+    test-results/."""
     context = chromium.new_context(
         base_url=live_server.url,
         viewport=DESKTOP,
@@ -142,10 +159,17 @@ def page(chromium: Browser, live_server, request) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors = PageErrors()
+    page.expose_function(
+        "archreviewCspViolation", lambda text: errors.messages.append(f"CSP violation: {text}")
+    )
+    page.add_init_script(CSP_LISTENER)
     page.on("pageerror", lambda error: errors.messages.append(f"page error: {error}"))
 
     def on_console(message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not (
+            # the same violations as the listener's, from the test's own evaluated code
+            "Content Security Policy" in message.text and not message.location.get("url")
+        ):
             errors.messages.append(f"console error: {message.text} ({message.location})")
 
     page.on("console", on_console)

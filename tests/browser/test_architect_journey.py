@@ -97,6 +97,9 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
             "Build services focused on specific business domains and functionality", exact=True
         ).check(),
     )
+    # Typing in the notes autosaves a second after the last key, without leaving the field.
+    saved_after(page, lambda: page.get_by_label("Notes").press_sequentially("Split by domain."))
+    expect(page.get_by_label("Notes")).to_be_focused()
     audit()  # with the "Saved" status and the updated side navigation
     save_screenshot(page, screenshot_dir / "questionnaire.png")
     page.get_by_role("navigation", name="Previous and next question").get_by_role(
