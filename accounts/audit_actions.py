@@ -19,3 +19,20 @@ class AccountAction(StrEnum):
     MFA_RECOVERY_CODES_GENERATED = "auth.mfa_recovery_codes_generated"
     SSO_LOGIN_REFUSED = "auth.sso_refused"
     SSO_USER_CREATED = "auth.sso_user_created"
+
+
+class TeamAction(StrEnum):
+    """Teams, memberships and invitations (accounts/teams.py, accounts/invitations.py)."""
+
+    CREATED = "team.created"
+    RENAMED = "team.renamed"
+    ARCHIVED = "team.archived"
+    RESTORED = "team.restored"
+    MEMBER_ADDED = "team.member_added"
+    ROLE_CHANGED = "team.role_changed"
+    MEMBER_REMOVED = "team.member_removed"
+    INVITATION_CREATED = "invitation.created"
+    INVITATION_RESENT = "invitation.resent"
+    INVITATION_REVOKED = "invitation.revoked"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    INVITATION_REFUSED = "invitation.refused"

@@ -1,10 +1,15 @@
-"""Accounts models: the audit trail every app writes into (see `accounts.audit`)."""
+"""Accounts models: the audit trail every app writes into (see `accounts.audit`) and
+invitations into teams (see `accounts.invitations`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+from reviews.models import GrantedRole
 
 
 class AuditEvent(models.Model):
@@ -49,3 +54,67 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_label or "someone"
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {who} {self.action} {self.target_label}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (an expired one is still listed, marked expired)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join a team with a role.
+
+    The link carries a random token; only its SHA-256 is stored, so the table does not hold
+    usable links. A link works once, for ``INVITATION_LIFETIME`` after it was (re)sent, until
+    revoked, and only for the invited address.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        EXPIRED = "expired", "Expired"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    team = models.ForeignKey("reviews.Team", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=GrantedRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address and team: inviting again means "resend".
+            models.UniqueConstraint(
+                "team",
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="uniq_open_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.get_role_display()})"
+
+    @property
+    def status(self) -> Status:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING

@@ -69,3 +69,23 @@ def rel_bank(db):
     from questions.banks import load_rel_bank
 
     return load_rel_bank()
+
+
+# --- real SMTP server ---------------------------------------------------------------------------
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, with Django's SMTP backend pointed at it:
+    ``smtp_server.mail_to(address)`` waits for a mail and returns it (tests/smtp.py)."""
+    from tests.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    yield sink
+    sink.stop()

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.onboarding import next_steps
 from reviews import loader, scoring
 from reviews.models import Workload
 
@@ -155,5 +156,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": urlencode(_params(team, environment, sort)),
             "totals": totals,
             "filtered": bool(team or environment),
+            # Only an empty dashboard says what to do next (and pays for finding out).
+            "next_steps": None if rows or team or environment else next_steps(request.user),
         },
     )

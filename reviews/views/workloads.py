@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.onboarding import next_steps
 from reviews import access, loader
 from reviews.forms import WorkloadForm
 from reviews.models import Membership, Role, Workload
@@ -46,6 +47,7 @@ def workload_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "show_archived": show_archived,
             "can_create": can_create,
+            "next_steps": None if rows or show_archived else next_steps(request.user),
             "nav": "workloads",
         },
     )
@@ -55,8 +57,15 @@ def workload_list(request: HttpRequest) -> HttpResponse:
 def workload_new(request: HttpRequest) -> HttpResponse:
     # A POST with no fields at all is still a submission and gets the form's messages.
     form = WorkloadForm(request.POST if request.method == "POST" else None, user=request.user)
-    if not request.user.is_staff and not form.fields["team"].choices:
-        raise PermissionDenied("Only architects create workloads.")
+    if not form.fields["team"].choices:
+        if not request.user.is_staff:
+            raise PermissionDenied("Only architects create workloads.")
+        # An admin before the first team: say so instead of an empty, required Team box.
+        return render(
+            request,
+            "reviews/workloads/form.html",
+            {"next_steps": next_steps(request.user), "creating": True, "nav": "workloads"},
+        )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")

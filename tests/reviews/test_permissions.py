@@ -14,12 +14,12 @@ from reviews.models import Answer, Milestone, Report
 from tests import factories
 
 
-def _walk(patterns, namespace: str | None = None):
+def _walk(patterns, namespace: str | None = None, wanted: str = "reviews"):
     for entry in patterns:
         if isinstance(entry, URLResolver):
             inner = entry.namespace or namespace
-            yield from _walk(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and namespace == "reviews" and entry.name:
+            yield from _walk(entry.url_patterns, inner, wanted)
+        elif isinstance(entry, URLPattern) and namespace == wanted and entry.name:
             yield entry
 
 
@@ -97,5 +97,106 @@ def test_signed_out_visitors_are_sent_to_sign_in(other_team_objects, client):
     for pattern in reviews_patterns_with_ids():
         kwargs = {name: other_team_objects[name] for name in pattern.pattern.converters}
         response = client.get(reverse(f"reviews:{pattern.name}", kwargs=kwargs))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- teams, members and invitations (accounts:) -------------------------------------------------
+def team_patterns() -> list[URLPattern]:
+    """Every accounts URL about one team (the invitation link itself is public and has its own
+    tests in tests/accounts/test_invitations.py)."""
+    return [
+        p
+        for p in _walk(get_resolver().url_patterns, wanted="accounts")
+        if "team_id" in p.pattern.converters
+    ]
+
+
+# What each role of the team itself may do: the team page for everyone in it; members and
+# invitations for leads; renaming and archiving for admins only.
+LEAD_REFUSED = {"team_edit", "team_archive"}
+ARCHITECT_ALLOWED = {"team_detail"}
+
+
+@pytest.fixture
+def team_objects(db):
+    """A team with a lead, an architect and a pending invitation, and the URL kwargs for it."""
+    from accounts.invitations import invitation_create
+    from reviews.models import GrantedRole
+
+    lead = factories.MembershipFactory(role="lead")
+    architect = factories.MembershipFactory(team=lead.team, role="architect")
+    invitation, _ = invitation_create(
+        actor=lead.user, team=lead.team, email="x@example.com", role=GrantedRole.ARCHITECT
+    )
+    kwargs = {
+        "team_id": lead.team_id,
+        "membership_id": architect.pk,
+        "invitation_id": invitation.pk,
+    }
+    return {"lead": lead, "architect": architect, "kwargs": kwargs}
+
+
+def _team_state():
+    from accounts.models import Invitation
+    from reviews.models import Membership, Team
+
+    return (
+        list(Team.objects.values_list("pk", "name", "archived_at")),
+        list(Membership.objects.values_list("pk", "role")),
+        list(Invitation.objects.values_list("pk", "token_hash", "revoked_at")),
+    )
+
+
+def test_the_walk_finds_the_team_pages():
+    names = {p.name for p in team_patterns()}
+    assert {"team_detail", "team_invite", "member_role", "invitation_revoke"} <= names
+
+
+def _team_url(pattern, kwargs) -> str:
+    missing = set(pattern.pattern.converters) - set(kwargs)
+    assert not missing, f"teach test_permissions how to build {missing} for {pattern.name}"
+    return reverse(
+        f"accounts:{pattern.name}", kwargs={k: kwargs[k] for k in pattern.pattern.converters}
+    )
+
+
+@pytest.mark.parametrize("pattern", team_patterns(), ids=lambda p: p.name)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_teams_lead_gets_404_on_every_team_url(pattern, method, team_objects, client_for):
+    outsider = factories.MembershipFactory(role="lead").user
+    url = _team_url(pattern, team_objects["kwargs"])
+    before = _team_state()
+    data = {"role": "lead", "name": "Taken over", "archived": "1", "email": "y@example.com"}
+    response = getattr(client_for(outsider), method)(url, data)
+    assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+    assert _team_state() == before
+
+
+@pytest.mark.parametrize("pattern", team_patterns(), ids=lambda p: p.name)
+@pytest.mark.parametrize("role", ["architect", "lead"])
+def test_team_roles_that_may_not_act_get_403(pattern, role, team_objects, client_for):
+    user = team_objects[role].user
+    url = _team_url(pattern, team_objects["kwargs"])
+    before = _team_state()
+    data = {"role": "admin", "name": "Taken over", "archived": "1", "email": "y@example.com"}
+    response = client_for(user).post(url, data)
+    refused = (
+        pattern.name not in ARCHITECT_ALLOWED
+        if role == "architect"
+        else (
+            pattern.name in LEAD_REFUSED or pattern.name == "member_role"  # role=admin: admins only
+        )
+    )
+    if refused:
+        assert response.status_code == 403, f"{role} POST {url} -> {response.status_code}"
+        assert _team_state() == before
+    else:
+        assert response.status_code != 403, f"{role} POST {url} -> 403"
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_from_team_urls(team_objects, client):
+    for pattern in team_patterns():
+        response = client.get(_team_url(pattern, team_objects["kwargs"]))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
