@@ -155,6 +155,16 @@ def clean_answer_data(
                 )
             )
         not_applicable[ref] = {"reason": practice_reason, "note": note}
+    if none_refs and not_applicable:
+        # Not-applicable practices count as followed, so the pair could score better than
+        # "None of these" alone.
+        errors.append(
+            ValidationError(
+                '"None of these" cannot be combined with best practices marked not applicable. '
+                'Untick "None of these", or clear the not-applicable marks.',
+                code="none_and_not_applicable",
+            )
+        )
     if errors:
         raise ValidationError(errors)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from questions.banks import REL_BANK_SLUG
@@ -34,8 +34,13 @@ _DUPLICATE_NAME = "A workload with this name already exists in this team. Choose
 
 
 def published_versions():
+    """The latest published version of each lens: what a new review may start on."""
+    newer = LensVersion.objects.filter(
+        lens=OuterRef("lens"), status=LensVersion.Status.PUBLISHED, number__gt=OuterRef("number")
+    )
     return (
         LensVersion.objects.filter(status=LensVersion.Status.PUBLISHED)
+        .filter(~Exists(newer))
         .select_related("lens")
         .order_by("lens__name", "-number")
     )

@@ -122,16 +122,23 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     assert focus_is_visible(page), "the focused button shows no focus indicator"
     page.keyboard.press("Enter")
 
-    # REL 5 does not apply. Ticking the box alone is refused with a message naming the missing
-    # reason; choosing one saves the answer.
+    # REL 5 does not apply. Ticking the box asks for the reason first: nothing is sent and no
+    # error shows, the reason list appears; choosing a reason saves the answer.
     expect(page.get_by_role("heading", name=REL5)).to_be_visible()
+    reason = page.get_by_label("Why does it not apply?")
+    expect(reason).to_be_hidden()
     audit()
-    with page.expect_response(lambda r: r.request.method == "POST"):
-        page.get_by_label("This question does not apply to this workload").check()
-    expect(page.locator("#save-status")).to_contain_text("Not saved")
-    expect(page.locator("#save-status")).to_contain_text("Choose why this question does not apply")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.get_by_label("This question does not apply to this workload").check()
+    expect(reason).to_be_visible()
+    expect(reason).to_be_focused()
+    expect(page.locator("#save-status")).to_contain_text("pick a reason")
+    expect(page.locator("#save-status")).not_to_contain_text("please fix")
+    expect(page.locator("#save-status .alert-danger")).to_have_count(0)
     expect(page.locator("#answer-version")).to_have_value("0")
-    audit()  # the error message, too
+    assert posts == []
+    audit()  # the hint, too
     saved_after(
         page, lambda: page.get_by_label("Why does it not apply?").select_option("Out of scope")
     )

@@ -165,6 +165,10 @@ def _snapshot():
             {"selected": ["q0_no", "q0_c1"], "not_applicable": "on", "reason": "OTHER"},
             '"None of these" cannot be combined',
         ),
+        (
+            {"selected": ["q0_no"], "na_1": "on", "na_1_reason": "OTHER"},
+            '"None of these" cannot be combined with best practices marked not applicable',
+        ),
     ],
     ids=[
         "unknown-practice",
@@ -182,6 +186,7 @@ def _snapshot():
         "notes-null-character",
         "practice-null-character",
         "none-plus-practice-on-na-question",
+        "none-plus-practice-not-applicable",
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

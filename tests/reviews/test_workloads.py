@@ -221,3 +221,19 @@ def test_team_names_are_unique_whatever_their_case(db):
     factories.TeamFactory(name="Payments")
     with pytest.raises(ValidationError, match="A team with this name exists already"):
         Team(name="PAYMENTS").full_clean()
+
+
+def test_new_workload_form_lists_only_the_latest_published_version_of_each_lens(
+    rel_bank, architect, client_for
+):
+    from questions.services import draft_create, draft_publish
+
+    newer = draft_publish(version=draft_create(version=rel_bank))
+    other = factories.make_bank(questions=2)
+    draft_create(version=newer)  # a draft is never offered
+
+    response = client_for(architect).get(reverse("reviews:workload_new"))
+
+    offered = list(response.context["form"].fields["lens_version"].queryset)
+    assert sorted(v.pk for v in offered) == sorted([newer.pk, other.pk])
+    assert response.context["form"]["lens_version"].value() == newer.pk
