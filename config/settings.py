@@ -273,10 +273,23 @@ REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)  # claims by a worker
 REPORT_STALE_AFTER = env_int("REPORT_STALE_AFTER", 150)  # > REPORT_TIME_LIMIT
 REPORT_QUEUE_TIMEOUT = env_int("REPORT_QUEUE_TIMEOUT", 900)
 REPORT_SWEEP_INTERVAL = env_int("REPORT_SWEEP_INTERVAL", 60)
+# --- Outbox (config/outbox.py) ------------------------------------------------------------------
+# Messages are published right after their transaction commits; what the broker refused then is
+# published by the relay every OUTBOX_RELAY_INTERVAL s. After a failed publish a process skips
+# the at-once path for 1, 2, 4... up to OUTBOX_BACKOFF_MAX s.
+OUTBOX_RELAY_INTERVAL = env_int("OUTBOX_RELAY_INTERVAL", 5)
+OUTBOX_BACKOFF_MAX = env_int("OUTBOX_BACKOFF_MAX", 30)
+
 CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reviews.tasks.sweep_reports",
         "schedule": float(REPORT_SWEEP_INTERVAL),
+    },
+    "outbox-relay": {
+        "task": "config.tasks.relay_outbox",
+        "schedule": float(OUTBOX_RELAY_INTERVAL),
+        # A tick that waited longer than the interval is replaced by the next one.
+        "options": {"expires": float(OUTBOX_RELAY_INTERVAL)},
     },
 }
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
 from config.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -24,3 +28,17 @@ def worker_heartbeat(self) -> None:
     )
     if not created:
         beat.update(beats=F("beats") + 1, last_beat_at=now)
+
+
+@shared_task(ignore_result=True)
+def relay_outbox() -> None:
+    """Periodic (celery beat): publish the outbox messages the committing process could not."""
+    from config.outbox import outbox_relay
+
+    try:
+        sent = outbox_relay()
+    except Exception as exc:  # logged by the outbox; the next beat tries again
+        logger.warning("Outbox relay: broker unavailable: %s", exc)
+        return
+    if sent:
+        logger.info("Outbox relay: published %s waiting message(s)", sent)

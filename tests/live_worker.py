@@ -72,12 +72,14 @@ class LiveWorker:
         pool: str = "solo",
         env: dict[str, str] | None = None,
         timeout: float = 60,
+        beat: bool = False,
     ) -> LiveWorker:
         """Start the worker and return once it consumes from the queue.
 
         ``pool="prefork"`` runs one child process (needed to test hard time limits or child
         recycling); ``env`` adds or overrides environment variables, e.g.
-        ``{"CELERY_VISIBILITY_TIMEOUT": "5"}``.
+        ``{"CELERY_VISIBILITY_TIMEOUT": "5"}``; ``beat=True`` embeds celery beat (the outbox
+        relay and the report sweep on their schedules), as ``make run`` does.
         """
         if self.is_alive:
             raise RuntimeError("the worker is already running; stop() or kill() it first")
@@ -101,6 +103,8 @@ class LiveWorker:
             # alone costs seconds at start-up.
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
+        if beat:
+            command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed command, our own interpreter
                 command,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app
+from config.outbox import outbox_enqueue
 from reviews.models import Milestone, Report, Workload
 
 Status = Report.Status
@@ -23,18 +23,10 @@ Status = Report.Status
 RENDER_TASK = "reviews.tasks.render_report"
 
 
-def report_queue(*, report_id: int) -> None:
-    """Queue the render of ``report_id`` once the current transaction commits."""
-    # Explicit None limits: the worker's own task settings decide, even when the sending
-    # process happens to have the task registered (Celery would copy its limits otherwise).
-    transaction.on_commit(
-        lambda: app.send_task(
-            RENDER_TASK,
-            kwargs={"report_id": report_id},
-            time_limit=None,
-            soft_time_limit=None,
-        )
-    )
+def report_queue(*, report_id: int, countdown: float | None = None) -> None:
+    """Queue the render of ``report_id`` with the caller's transaction (outbox): it is sent
+    once that commits, or later by the relay if the broker is down then."""
+    outbox_enqueue(task_name=RENDER_TASK, kwargs={"report_id": report_id}, countdown=countdown)
 
 
 # --- Requesting -------------------------------------------------------------------------------

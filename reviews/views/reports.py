@@ -79,7 +79,11 @@ def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
             workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
         )
         if not request.htmx:
-            messages.success(request, "Report requested. It will be ready to download shortly.")
+            messages.success(
+                request,
+                "Report requested. It is queued and starts as soon as a worker is reachable; "
+                "this page shows when it is ready.",
+            )
             return redirect("reviews:report_list", workload_id=workload.pk)
         form = None
     status = 200 if form is None else 422

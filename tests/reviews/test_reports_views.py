@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from config.models import OutboxMessage
 from reviews.models import Report
 from reviews.services.report_worker import report_render
+from reviews.services.reports import RENDER_TASK
 from tests import factories
 from tests.reviews.reports_data import answered_rel_workload
 
@@ -64,6 +66,9 @@ def test_requesting_a_report_writes_a_queued_row_and_queues_the_task_after_commi
     assert report.requested_by == member
     assert report.milestone is None
     assert len(callbacks) == 1
+    # The message is a row of the same transaction until it is published.
+    message = OutboxMessage.objects.get()
+    assert (message.task_name, message.kwargs) == (RENDER_TASK, {"report_id": report.pk})
 
 
 def test_requesting_with_htmx_returns_the_panel_with_the_new_report_polling(
@@ -71,9 +76,9 @@ def test_requesting_with_htmx_returns_the_panel_with_the_new_report_polling(
 ):
     client = client_for(member)
     client.get(_url("report_list", workload))  # warm the session
-    # session, user, workload+role, milestones (form), insert (+ savepoint pair), reports list,
-    # milestones again for the fresh form's choices
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(8):
+    # session, user, workload+role, milestones (form), insert report + outbox message (+ savepoint
+    # pair), reports list, milestones again for the fresh form's choices
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(9):
         response = client.post(_url("report_request", workload), HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -147,10 +152,11 @@ def test_retrying_a_failed_report_queues_it_again_with_fresh_attempts(
     report = _report(workload, status=Report.Status.FAILED, attempts=3, error="Stopped.")
     client = client_for(member)
     client.get(_url("report_list", workload))
-    # session, user, workload+role, report, conditional update (+ savepoint pair), refresh
+    # session, user, workload+role, report, conditional update + outbox message (+ savepoint
+    # pair), refresh
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
-        django_assert_num_queries(8),
+        django_assert_num_queries(9),
     ):
         response = client.post(_url("report_retry", workload, report), HTTP_HX_REQUEST="true")
     report.refresh_from_db()
