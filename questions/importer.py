@@ -180,8 +180,9 @@ class _Checker:
 
 
 def _type_name(value: Any) -> str:
+    if isinstance(value, dict):  # also the decoder's _KeyedObject
+        return "an object"
     return {
-        dict: "an object",
         list: "a list",
         str: "a string",
         bool: "a boolean",
@@ -213,13 +214,104 @@ def _decode(data: bytes | str) -> Any:
             raise LensFileError([_TOO_LARGE])
     text = text.removeprefix("\ufeff")
     try:
-        return json.loads(text)
+        doc = json.loads(
+            text,
+            object_pairs_hook=_KeyedObject.from_pairs,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_refuse_constant,
+        )
     except json.JSONDecodeError as exc:
         raise LensFileError(
             [f"file: is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
         ) from None
     except RecursionError:
         raise LensFileError(["file: is not usable JSON: nested too deeply"]) from None
+    except _BadNumber as exc:
+        raise LensFileError([f"file: is not usable JSON: {exc}"]) from None
+    except ValueError:
+        # Whatever else the decoder refuses (its own limits): never a traceback.
+        raise LensFileError(["file: is not usable JSON"]) from None
+    duplicates = _duplicate_keys(doc)
+    if duplicates:
+        raise LensFileError(duplicates[:MAX_PROBLEMS] + _more(duplicates))
+    return doc
+
+
+# Lens files hold no numbers that matter; these bounds only keep the decoder's own limits (and
+# values that are not JSON: NaN, Infinity) from surfacing as exceptions.
+MAX_NUMBER_DIGITS = 100
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+class _KeyedObject(dict):
+    """A JSON object that remembers the keys it held more than once (the last value wins in
+    the dict, as in ``json.loads``; the file is refused anyway)."""
+
+    duplicates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> _KeyedObject:
+        obj = cls(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            repeated: list[str] = []
+            for key, _value in pairs:
+                if key in seen and key not in repeated:
+                    repeated.append(key)
+                seen.add(key)
+            obj.duplicates = tuple(repeated)
+        return obj
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _BadNumber(
+            f"a number with {len(text.lstrip('-')):,} digits; at most {MAX_NUMBER_DIGITS} "
+            "are allowed"
+        )
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _BadNumber(
+            f"a number written with {len(text):,} characters; at most {MAX_NUMBER_DIGITS} "
+            "are allowed"
+        )
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadNumber(f"the number {text[:20]} is too large")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _BadNumber(f"{name} is not a JSON value")
+
+
+def _key_path(parent: str, key: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return f"{parent}.{key}" if parent else key
+    return f"{parent}[{json.dumps(key)[:60]}]"
+
+
+def _duplicate_keys(doc: Any) -> list[str]:
+    """Every key given twice in one object, with its JSON path, in file order; iterative, so
+    a deep file (which the decoder accepted) cannot exhaust the stack here."""
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in getattr(node, "duplicates", ()):
+                problems.append(f"{_key_path(path, key)}: duplicate key; give it once")
+            stack.extend(reversed([(_key_path(path, k), v) for k, v in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(node)]))
+    return problems
 
 
 def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
@@ -348,14 +440,15 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
         rule = check.obj(raw_rule, rpath)
         if rule is None:
             continue
-        condition = check.text(rule, "condition", rpath, limit=MAX_TEXT)
+        condition = check.text(rule, "condition", rpath, limit=rule_engine.MAX_LENGTH)
         risk = _risk(check, rule.get("risk"), f"{rpath}.risk")
         if risk not in rule_engine.RISKS:
             check.problem(
                 f"{rpath}.risk",
                 f"is {json.dumps(risk)[:40]}; use one of {', '.join(rule_engine.RISKS)}",
             )
-        if condition.strip():
+        # An over-long condition is already a problem (check.text): never parse it.
+        if condition.strip() and len(condition) <= rule_engine.MAX_LENGTH:
             try:
                 parsed = rule_engine.parse(condition, choice_ids)
             except rule_engine.RuleError as exc:

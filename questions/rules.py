@@ -25,7 +25,11 @@ RISKS = (HIGH_RISK, MEDIUM_RISK, NO_RISK)
 IMPLIED_DEFAULT_RISK = HIGH_RISK
 
 MAX_DEPTH = 64  # nesting of '(' and '!' beyond this is refused, never a RecursionError
-_TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||!|\(|\))|(?P<id>[A-Za-z0-9_][A-Za-z0-9_.:\-]*))")
+# The AWS limit for a condition. A longer one is refused before it is tokenized, so its cost
+# is never paid (tokenizing is linear, but a file holds up to 500 KB of conditions).
+MAX_LENGTH = 2048
+_TOKEN = re.compile(r"(?P<op>&&|\|\||!|\(|\))|(?P<id>[A-Za-z0-9_][A-Za-z0-9_.:\-]*)")
+_SPACE = re.compile(r"\s*")
 
 
 class RuleError(ValueError):
@@ -97,19 +101,18 @@ Node = Ref | Not | And | Or | Default
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    """Tokens as (kind, value, position). Linear in ``len(text)``: each step matches at the
+    current position and never copies the rest of the text."""
     tokens: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
+    end = len(text)
+    pos = _SPACE.match(text).end()
+    while pos < end:
         match = _TOKEN.match(text, pos)
         if not match:
-            bad = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
-            raise RuleError(f"unexpected character {text[bad]!r}", bad)
+            raise RuleError(f"unexpected character {text[pos]!r}", pos)
         kind = "op" if match.group("op") else "id"
-        value = match.group(kind)
-        tokens.append((kind, value, match.start(kind)))
-        pos = match.end()
+        tokens.append((kind, match.group(kind), pos))
+        pos = _SPACE.match(text, match.end()).end()
     return tokens
 
 
@@ -192,6 +195,8 @@ def parse(condition: str, known_ids: Iterable[str] | None = None) -> Node:
     """Parse a condition; with ``known_ids``, an id outside them is an error."""
     if not isinstance(condition, str):
         raise RuleError("condition must be a string")
+    if len(condition) > MAX_LENGTH:
+        raise RuleError(f"is {len(condition)} characters long; at most {MAX_LENGTH} are allowed")
     if condition.strip() == DEFAULT:
         return Default()
     node = _Parser(condition).parse()
