@@ -100,3 +100,26 @@ def test_prepare_names_an_administrator_created_with_the_password_from_the_envir
     call_command("prepare", stdout=out, stderr=StringIO())
 
     assert out.getvalue().split() == ["username=admin"]
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("admin", "too short"),
+        ("password123", "too common"),
+        ("8273649182736", "entirely numeric"),
+        ("administrator1", "too similar to the username"),
+    ],
+)
+def test_ensure_admin_refuses_a_weak_password_from_the_environment(
+    db, monkeypatch, password, reason
+):
+    monkeypatch.setenv("ARCHREVIEW_ADMIN_USERNAME", "administrator")
+    monkeypatch.setenv("ARCHREVIEW_ADMIN_PASSWORD", password)
+
+    with pytest.raises(CommandError, match="ARCHREVIEW_ADMIN_PASSWORD is refused") as excinfo:
+        _run("ensure_admin")
+
+    assert reason in str(excinfo.value)
+    assert password not in str(excinfo.value)
+    assert not User.objects.exists()

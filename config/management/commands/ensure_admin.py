@@ -6,6 +6,8 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -32,6 +34,17 @@ class Command(BaseCommand):
             generated = not password
             if generated:
                 password = secrets.token_urlsafe(16)
+            else:
+                # The same validators (AUTH_PASSWORD_VALIDATORS) as every password change.
+                try:
+                    validate_password(password, User(username=username))
+                except ValidationError as exc:
+                    raise CommandError(
+                        "ARCHREVIEW_ADMIN_PASSWORD is refused: "
+                        + " ".join(exc.messages)
+                        + " Choose a longer, uncommon passphrase, or unset the variable to "
+                        "have one generated."
+                    ) from None
             User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(self.style.SUCCESS(f"Created the administrator {username!r}."))
         if generated:
