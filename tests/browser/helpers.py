@@ -35,7 +35,7 @@ def main_nav(page: Page, name: str) -> Locator:
 def open_new_workload_form(page: Page, *, audit: Callable[[], None]) -> None:
     """From any page: Workloads in the main navigation, then "New workload"."""
     main_nav(page, "Workloads").click()
-    expect(page.get_by_role("heading", name="Workloads")).to_be_visible()
+    expect(page.get_by_role("heading", name="Workloads", exact=True)).to_be_visible()
     audit()
     page.get_by_role("link", name="New workload").click()
     expect(page.get_by_role("heading", name="New workload")).to_be_visible()
