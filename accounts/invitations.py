@@ -206,6 +206,12 @@ def _refusal(invitation: Invitation | None) -> InvitationRefused | None:
             f"This invitation was withdrawn. Ask {who} for a new one if you still need access.",
             410,
         )
+    if invitation.team.is_archived:
+        return InvitationRefused(
+            f"The team {invitation.team.name} was archived and takes no new members. Ask {who} "
+            "which team to join instead.",
+            410,
+        )
     if status == Invitation.Status.EXPIRED:
         return InvitationRefused(
             f"This invitation expired on {invitation.expires_at:%d %b %Y}. Ask {who} to "

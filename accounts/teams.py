@@ -107,7 +107,9 @@ def membership_add(*, team: Team, user, role: GrantedRole, actor=None, request=N
         team=team, user=user
     ).first() or Membership(team=team, user=user)
     created = membership.pk is None
-    membership.role = role.team_role
+    # An invitation never takes rights away: a lead invited as an architect stays a lead.
+    if created or membership.role != Role.LEAD:
+        membership.role = role.team_role
     membership.save()
     if role is GrantedRole.ADMIN and not user.is_staff:
         user.is_staff = user.is_superuser = True

@@ -1,6 +1,30 @@
 from django.contrib import admin
 
+from accounts.audit import audit_record
+from accounts.audit_actions import TeamAction
 from reviews.models import Membership, Report, Team, Workload
+
+
+# Teams and members are managed in the app (accounts/team_views.py). The admin stays for
+# repairs; whatever is changed here is recorded in the audit trail too, marked "via admin".
+def _audit_team(request, team: Team, changed: list[str], created: bool) -> None:
+    actions = [TeamAction.CREATED] if created else []
+    if not created and "name" in changed:
+        actions.append(TeamAction.RENAMED)
+    if not created and "archived_at" in changed:
+        actions.append(TeamAction.ARCHIVED if team.archived_at else TeamAction.RESTORED)
+    for action in actions:
+        audit_record(action=action, request=request, target=team, team=team, data={"via": "admin"})
+
+
+def _audit_membership(request, membership: Membership, action: TeamAction) -> None:
+    audit_record(
+        action=action,
+        request=request,
+        target=membership,
+        team=membership.team_id,
+        data={"via": "admin", "user": membership.user_id, "role": membership.role},
+    )
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,9 +37,22 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "created_at", "archived_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        _audit_team(request, obj, form.changed_data, created=not change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        for membership in formset.new_objects:
+            _audit_membership(request, membership, TeamAction.MEMBER_ADDED)
+        for membership, _ in formset.changed_objects:
+            _audit_membership(request, membership, TeamAction.ROLE_CHANGED)
+        for membership in formset.deleted_objects:
+            _audit_membership(request, membership, TeamAction.MEMBER_REMOVED)
 
 
 @admin.register(Membership)
@@ -28,6 +65,20 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "team__name"]
     autocomplete_fields = ["user", "team"]
     list_select_related = ["user", "team"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        action = TeamAction.ROLE_CHANGED if change else TeamAction.MEMBER_ADDED
+        _audit_membership(request, obj, action)
+
+    def delete_model(self, request, obj) -> None:
+        _audit_membership(request, obj, TeamAction.MEMBER_REMOVED)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            _audit_membership(request, membership, TeamAction.MEMBER_REMOVED)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Workload)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.audit_actions import TeamAction
 from accounts.invitations import invitation_resend, token_hash
 from accounts.models import AuditEvent, Invitation
-from reviews.models import Membership
+from reviews.models import Membership, Team
 from tests import factories
 from tests.accounts.helpers import accept_url, invite, messages_of, new_account
 from tests.smtp import body_of, links_in
@@ -248,3 +248,72 @@ def test_invite_and_accept_pages_run_a_fixed_number_of_queries(
     # the invitation with its team and inviter, the account with that address
     with django_assert_num_queries(2):
         assert client.get(accept_url(token)).status_code == 200
+
+
+def test_an_invitation_to_a_team_archived_since_is_refused(lead, client):
+    _, token = invite(lead.team, by=lead.user)
+    Team.objects.filter(pk=lead.team_id).update(archived_at=timezone.now())
+    response = client.post(accept_url(token), new_account())
+    assert response.status_code == 410
+    assert "was archived and takes no new members" in response.content.decode()
+    assert not User.objects.filter(email="new.person@example.com").exists()
+
+
+def test_accepting_never_demotes_a_lead(lead, client_for):
+    architect_invite, token = invite(lead.team, by=lead.user, email="lena@example.com")
+    lead.user.email = "lena@example.com"
+    lead.user.save()
+    assert client_for(lead.user).post(accept_url(token)).status_code == 302
+    lead.refresh_from_db()
+    assert lead.role == "lead"
+
+
+def test_refused_and_signed_in_accept_pages_run_a_fixed_number_of_queries(
+    lead, client, client_for, django_assert_num_queries
+):
+    invitation, token = invite(lead.team, by=lead.user, email="lena@example.com")
+    # the invitation (none), the audit event
+    with django_assert_num_queries(2):
+        assert client.get(accept_url("unknown")).status_code == 404
+    someone = client_for(factories.UserFactory(email="lena@example.com"))
+    # session, user, the invitation with its team and inviter
+    with django_assert_num_queries(3):
+        assert someone.get(accept_url(token)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_link_used_twice_at_once_creates_one_account():
+    """Two people submit the same link at the same moment: the row lock lets one through; the
+    other is told the link was used."""
+    import threading
+
+    from django.db import connections
+
+    from accounts.invitations import InvitationRefused, invitation_accept_new_user
+
+    lead = factories.MembershipFactory(role="lead")
+    _, token = invite(lead.team, by=lead.user)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(name: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            invitation_accept_new_user(token=token, name=name, password="plum-orbit-lantern-7")
+            outcomes.append("joined")
+        except InvitationRefused as refused:
+            outcomes.append(refused.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(n,)) for n in ("One", "Two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == [
+        "This invitation has been used already. Sign in with the account it created.",
+        "joined",
+    ]
+    assert User.objects.filter(email="new.person@example.com").count() == 1
+    assert Membership.objects.filter(team=lead.team).count() == 2
