@@ -36,7 +36,7 @@ install-dev: $(DEV_STAMP)
 # --- run: web + worker in the foreground, SQLite and a filesystem broker under var/ unless
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Every step is idempotent.
 var/secret_key:
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	@(umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@)
 	@echo "Generated a new SECRET_KEY in $@ (keep it private; it signs sessions)."
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.private import DIR_MODE, FILE_MODE, PRIVATE_UMASK, private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ARCHREVIEW_VAR_DIR", str(BASE_DIR / "var")))
@@ -99,7 +100,10 @@ if DATABASE_URL:
         )
     }
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
+    # database file's mode.
+    private_dir(VAR_DIR)
+    private_file(VAR_DIR / "archreview.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -140,6 +144,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Reports are private: they are stored through the storage API and streamed by an
 # authenticated view, never served from a public media URL.
 MEDIA_URL = None
+# Reports (and anything else stored) are written 0600 in 0700 folders, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -228,7 +235,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+        private_dir(_broker_dir / _sub)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -243,6 +250,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)
     }
+if not DATABASE_URL or CELERY_BROKER_URL == "filesystem://":
+    # Local mode writes under var/ through code that takes the process umask (kombu's message
+    # files, celery beat's schedule): owner-only for everything this process creates.
+    os.umask(PRIVATE_UMASK)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -117,8 +117,19 @@ def objects(db):
         workload=workload, milestone=milestone, lens_version=workload.lens_version
     )
     Group.objects.create(name="Reviewers")
+    from accounts.invitations import invitation_create
+    from reviews.models import GrantedRole
+
+    member = factories.MembershipFactory(team=workload.team, role="architect")
+    invitation, token = invitation_create(
+        actor=admin, team=workload.team, email="x@example.com", role=GrantedRole.ARCHITECT
+    )
     return {
         "admin": admin,
+        "team": workload.team_id,
+        "membership": member.pk,
+        "invitation": invitation.pk,
+        "token": token,
         "workload": workload.pk,
         "question": question.pk,
         "milestone": milestone.pk,
