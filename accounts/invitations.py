@@ -242,6 +242,20 @@ def invitation_for_token(token: str, *, user=None, lock: bool = False) -> Invita
     return invitation
 
 
+def has_open_invitation(email: str) -> bool:
+    """Whether ``email`` has an invitation that can still be accepted: for sign-up decisions
+    elsewhere (single sign-on may create an account for an invited address)."""
+    return (
+        Invitation.objects.pending()
+        .filter(
+            email__iexact=normalise_email(email),
+            expires_at__gt=timezone.now(),
+            team__archived_at__isnull=True,
+        )
+        .exists()
+    )
+
+
 def existing_account(invitation: Invitation):
     return get_user_model().objects.filter(email__iexact=invitation.email).first()
 

@@ -317,3 +317,18 @@ def test_a_link_used_twice_at_once_creates_one_account():
     ]
     assert User.objects.filter(email="new.person@example.com").count() == 1
     assert Membership.objects.filter(team=lead.team).count() == 2
+
+
+def test_has_open_invitation_answers_for_usable_invitations_only(lead):
+    from accounts.invitations import has_open_invitation, invitation_revoke
+
+    assert not has_open_invitation("new.person@example.com")
+    invitation, _ = invite(lead.team, by=lead.user)
+    assert has_open_invitation(" New.Person@example.com")
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    assert not has_open_invitation("new.person@example.com")
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() + timedelta(days=1)
+    )
+    invitation_revoke(actor=lead.user, invitation=invitation)
+    assert not has_open_invitation("new.person@example.com")

@@ -181,3 +181,14 @@ def test_team_pages_run_a_fixed_number_of_queries(
     admin_client = client_for(admin)
     with django_assert_num_queries(3):
         assert admin_client.get(reverse("accounts:team_list")).status_code == 200
+
+
+def test_team_forms_run_a_fixed_number_of_queries(admin, client_for, django_assert_num_queries):
+    team = factories.TeamFactory()
+    client = client_for(admin)
+    # session, user
+    with django_assert_num_queries(2):
+        assert client.get(reverse("accounts:team_new")).status_code == 200
+    # session, user, team
+    with django_assert_num_queries(3):
+        assert client.get(reverse("accounts:team_edit", args=[team.pk])).status_code == 200
