@@ -229,6 +229,8 @@ def member_remove(request: HttpRequest, team_id: int, membership_id: int) -> Htt
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{name} was removed from {team.name}.")
+        if membership.user_id == request.user.pk and not request.user.is_staff:
+            return redirect("accounts:team_list")  # the team page is theirs no more
     return redirect("accounts:team_detail", team_id=team.pk)
 
 

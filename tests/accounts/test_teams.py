@@ -192,3 +192,11 @@ def test_team_forms_run_a_fixed_number_of_queries(admin, client_for, django_asse
     # session, user, team
     with django_assert_num_queries(3):
         assert client.get(reverse("accounts:team_edit", args=[team.pk])).status_code == 200
+
+
+def test_a_lead_who_leaves_the_team_is_sent_to_the_team_list(client_for):
+    lead = factories.MembershipFactory(role="lead")
+    factories.MembershipFactory(team=lead.team, role="lead")
+    response = client_for(lead.user).post(remove_url(lead))
+    assert response["Location"] == reverse("accounts:team_list")
+    assert not Membership.objects.filter(pk=lead.pk).exists()
