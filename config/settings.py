@@ -7,6 +7,7 @@ SQLite under var/ and a filesystem Celery broker under var/.
 from __future__ import annotations
 
 import os
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "questions",
     "reviews",
     "accounts",  # audit trail; sign-in, sessions, SSO and throttling
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +304,29 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that waited longer than the interval is replaced by the next one.
         "options": {"expires": float(OUTBOX_RELAY_INTERVAL)},
     },
+}
+
+# --- Webhooks ---------------------------------------------------------------------------------
+# Deliveries never reach loopback, private, link-local or other non-public addresses unless a
+# network here names them (comma-separated addresses or CIDR ranges, e.g. "10.20.0.0/16").
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+try:
+    for _network in WEBHOOK_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_exc}") from _exc
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5)  # seconds, per address
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)  # seconds for a whole response
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BACKOFF = env_int("WEBHOOK_RETRY_BACKOFF", 10)  # seconds; doubles each retry
+WEBHOOK_RETRY_BACKOFF_MAX = env_int("WEBHOOK_RETRY_BACKOFF_MAX", 300)  # < visibility timeout
+# Four hops (redirects) at most, each bounded by the two timeouts above.
+WEBHOOK_TASK_TIME_LIMIT = 4 * (WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT) + 10
+WEBHOOK_STALE_AFTER = WEBHOOK_TASK_TIME_LIMIT + 60  # "sending" this long: its worker died
+WEBHOOK_QUEUE_TIMEOUT = env_int("WEBHOOK_QUEUE_TIMEOUT", 300)  # "pending" past due this long
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
+    "task": "webhooks.tasks.sweep_webhook_deliveries",
+    "schedule": 60.0,
 }
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Our own account pages (audit, teams); allauth's sign-in pages live under /accounts/.
     path("org/", include("accounts.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("reviews.urls")),
 ]
 

@@ -163,3 +163,13 @@ class AnswerFactory(factory.django.DjangoModelFactory):
 
     workload = factory.SubFactory(WorkloadFactory)
     question = factory.SubFactory(QuestionFactory)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+class EndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Endpoint"
+
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = "https://hooks.example.com/archreview"
+    events = factory.LazyFunction(lambda: ["milestone.taken"])
