@@ -6,8 +6,8 @@ SQLite under var/ and a filesystem Celery broker under var/.
 
 from __future__ import annotations
 
-import os
 import ipaddress
+import os
 from pathlib import Path
 
 import dj_database_url

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.celery import app
 from webhooks import events, sender
 from webhooks.events import EventType
 from webhooks.models import Delivery, Endpoint, new_secret
@@ -36,10 +37,21 @@ Status = Delivery.Status
 ERROR_DISABLED = "Not sent: the endpoint is disabled."
 
 
-def _queue(delivery_id: int, *, countdown: float | None = None) -> None:
-    from webhooks.tasks import deliver_webhook  # tasks import this module
+DELIVER_TASK = "webhooks.tasks.deliver_webhook"
 
-    transaction.on_commit(lambda: deliver_webhook.apply_async((delivery_id,), countdown=countdown))
+
+def _queue(delivery_id: int, *, countdown: float | None = None) -> None:
+    """Queue an attempt of ``delivery_id`` once the current transaction commits."""
+    # By name, with the worker's own time limits (as reviews.services.reports does).
+    transaction.on_commit(
+        lambda: app.send_task(
+            DELIVER_TASK,
+            kwargs={"delivery_id": delivery_id},
+            countdown=countdown,
+            time_limit=None,
+            soft_time_limit=None,
+        )
+    )
 
 
 def _allowed_networks() -> tuple[sender.IPNetwork, ...]:

@@ -7,6 +7,9 @@ from django.db import transaction
 
 from reviews import loader, scoring
 from reviews.models import Answer, Milestone, Workload
+from webhooks import payloads
+from webhooks.events import EventType
+from webhooks.services import webhook_event_emit
 
 MAX_MILESTONES = 100  # per workload, as in the AWS Well-Architected Tool
 NAME_MAX = 100
@@ -76,11 +79,18 @@ def milestone_create(*, workload: Workload, name: str, user) -> Milestone:
     stored, states = _snapshot_answers(workload)
     bank = loader.banks_for_versions([workload.lens_version_id])[workload.lens_version_id]
     result = scoring.score_workload(bank, states)
-    return Milestone.objects.create(
+    results = scoring.result_to_json(result)
+    milestone = Milestone.objects.create(
         workload=workload,
         name=name,
         lens_version_id=workload.lens_version_id,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         answers=stored,
-        results=scoring.result_to_json(result),
+        results=results,
     )
+    webhook_event_emit(
+        event=EventType.MILESTONE_TAKEN,
+        team_id=workload.team_id,
+        data=payloads.milestone_data(milestone, counts=results["counts"], score=results["score"]),
+    )
+    return milestone

@@ -27,6 +27,9 @@ from reviews import pdf as report_pdf
 from reviews.models import Milestone, Report
 from reviews.report_context import build_context
 from reviews.services.reports import report_queue
+from webhooks import payloads
+from webhooks.events import EventType
+from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +86,23 @@ def report_complete(*, report: Report, pdf: bytes) -> bool:
     if default_storage.exists(name):
         default_storage.delete(name)
     stored = default_storage.save(name, ContentFile(pdf))
-    updated = Report.objects.filter(_mine(report)).update(
-        status=Status.READY,
-        file=stored,
-        size=len(pdf),
-        checksum=hashlib.sha256(pdf).hexdigest(),
-        finished_at=timezone.now(),
-        error="",
-    )
+    checksum = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        updated = Report.objects.filter(_mine(report)).update(
+            status=Status.READY,
+            file=stored,
+            size=len(pdf),
+            checksum=checksum,
+            finished_at=timezone.now(),
+            error="",
+        )
+        if updated:
+            report.size, report.checksum = len(pdf), checksum
+            webhook_event_emit(
+                event=EventType.REPORT_READY,
+                team_id=report.workload.team_id,
+                data=payloads.report_data(report),
+            )
     return bool(updated)
 
 

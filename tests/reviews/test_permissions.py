@@ -200,3 +200,62 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_team_urls(team_objects, cl
         response = client.get(_team_url(pattern, team_objects["kwargs"]))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+# --- webhooks (webhooks:) -----------------------------------------------------------------------
+def webhook_patterns() -> list[URLPattern]:
+    return [
+        p for p in _walk(get_resolver().url_patterns, wanted="webhooks") if p.pattern.converters
+    ]
+
+
+@pytest.fixture
+def webhook_objects(db):
+    """An endpoint of team B with one delivery. Webhooks are for admins only, so even the
+    endpoint's own team gets a 404."""
+    from webhooks.models import Delivery
+
+    endpoint = factories.EndpointFactory(team=factories.TeamFactory())
+    delivery = Delivery.objects.create(endpoint=endpoint, event="milestone.taken", payload={})
+    return {"endpoint_id": endpoint.pk, "delivery_id": delivery.pk, "team": endpoint.team}
+
+
+def _webhook_state():
+    from webhooks.models import Delivery, Endpoint
+
+    return (
+        list(Endpoint.objects.values_list("pk", "name", "url", "secret", "events", "is_active")),
+        list(Delivery.objects.values_list("pk", "status")),
+    )
+
+
+def test_the_walk_finds_the_webhook_pages():
+    names = {p.name for p in webhook_patterns()}
+    assert {"endpoint_detail", "endpoint_edit", "delivery_resend"} <= names
+
+
+@pytest.mark.parametrize("pattern", webhook_patterns(), ids=lambda p: p.name)
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("same_team", [False, True])
+def test_users_who_are_not_admins_get_404_on_every_webhook_url(
+    pattern, method, same_team, webhook_objects, client_for
+):
+    team = webhook_objects["team"] if same_team else factories.TeamFactory()
+    user = factories.MembershipFactory(team=team, role="lead").user
+    missing = set(pattern.pattern.converters) - set(webhook_objects)
+    assert not missing, f"teach test_permissions how to build {missing} for {pattern.name}"
+    kwargs = {name: webhook_objects[name] for name in pattern.pattern.converters}
+    url = reverse(f"webhooks:{pattern.name}", kwargs=kwargs)
+    before = _webhook_state()
+    data = {"name": "Taken over", "url": "https://evil.example/", "events": ["item.created"]}
+    response = getattr(client_for(user), method)(url, data)
+    assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+    assert _webhook_state() == before
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_from_webhook_urls(webhook_objects, client):
+    for pattern in webhook_patterns():
+        kwargs = {name: webhook_objects[name] for name in pattern.pattern.converters}
+        response = client.get(reverse(f"webhooks:{pattern.name}", kwargs=kwargs))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
