@@ -23,10 +23,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from config.celery import app
 from webhooks import events, sender
+from webhooks.audit_actions import WebhookAction
 from webhooks.events import EventType
 from webhooks.models import Delivery, Endpoint, new_secret
 
@@ -82,6 +85,18 @@ def validate_url(url: str) -> None:
         raise ValidationError(f"This URL cannot be used: {problem}.", code="url")
 
 
+def _summary(endpoint: Endpoint) -> dict[str, Any]:
+    """What the audit trail keeps of an endpoint (never its secret)."""
+    return {
+        "name": endpoint.name,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "team": endpoint.team_id,
+        "is_active": endpoint.is_active,
+    }
+
+
+@transaction.atomic
 def endpoint_create(
     *,
     name: str,
@@ -90,6 +105,7 @@ def endpoint_create(
     team=None,
     is_active: bool = True,
     user=None,
+    request: HttpRequest | None = None,
 ) -> Endpoint:
     endpoint = Endpoint(
         name=name.strip(),
@@ -102,11 +118,25 @@ def endpoint_create(
     validate_url(url)
     endpoint.full_clean()
     endpoint.save()
+    audit_record(
+        action=WebhookAction.ENDPOINT_CREATED,
+        actor=user,
+        request=request,
+        target=endpoint,
+        team=endpoint.team_id,
+        data=_summary(endpoint),
+    )
     return endpoint
 
 
+@transaction.atomic
 def endpoint_update(
-    *, endpoint: Endpoint, rotate_secret: bool = False, user=None, **fields: Any
+    *,
+    endpoint: Endpoint,
+    rotate_secret: bool = False,
+    user=None,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Endpoint:
     """Change ``name``, ``url``, ``events``, ``team`` or ``is_active``; a new secret on request."""
     allowed = {"name", "url", "events", "team", "is_active"}
@@ -117,6 +147,7 @@ def endpoint_update(
         validate_url(fields["url"])
     if "events" in fields:
         fields["events"] = sorted(set(fields["events"]))
+    before = _summary(endpoint)
     for name, value in fields.items():
         setattr(endpoint, name, value)
     if rotate_secret:
@@ -124,10 +155,38 @@ def endpoint_update(
     endpoint.updated_at = timezone.now()
     endpoint.full_clean()
     endpoint.save()
+    after = _summary(endpoint)
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+    if changed:
+        audit_record(
+            action=WebhookAction.ENDPOINT_CHANGED,
+            actor=user,
+            request=request,
+            target=endpoint,
+            team=endpoint.team_id,
+            data={"changes": changed},
+        )
+    if rotate_secret:
+        audit_record(
+            action=WebhookAction.SECRET_ROTATED,
+            actor=user,
+            request=request,
+            target=endpoint,
+            team=endpoint.team_id,
+        )
     return endpoint
 
 
-def endpoint_delete(*, endpoint: Endpoint, user=None) -> None:
+@transaction.atomic
+def endpoint_delete(*, endpoint: Endpoint, user=None, request: HttpRequest | None = None) -> None:
+    audit_record(
+        action=WebhookAction.ENDPOINT_DELETED,
+        actor=user,
+        request=request,
+        target=endpoint,
+        team=endpoint.team_id,
+        data=_summary(endpoint),
+    )
     endpoint.delete()
 
 
@@ -170,31 +229,50 @@ def webhook_event_emit(
     return [row.pk for row in rows]
 
 
-def endpoint_ping(*, endpoint: Endpoint, user=None) -> Delivery:
-    """Send a test event to ``endpoint`` (even if it wants no event)."""
-    data = {"endpoint": {"id": endpoint.pk, "name": endpoint.name}}
+@transaction.atomic
+def endpoint_ping(*, endpoint: Endpoint, user=None, request: HttpRequest | None = None) -> int:
+    """Send a test event to ``endpoint`` (even if it wants no event); the delivery's id."""
+    data: dict[str, Any] = {"endpoint": {"id": endpoint.pk, "name": endpoint.name}}
     if user is not None:
         data["requested_by"] = user.get_username()
     [delivery_id] = webhook_event_emit(
         event=EventType.PING, data=data, team_id=None, endpoint=endpoint
     )
-    return Delivery.objects.get(pk=delivery_id)
+    audit_record(
+        action=WebhookAction.TEST_SENT,
+        actor=user,
+        request=request,
+        target=endpoint,
+        team=endpoint.team_id,
+        data={"delivery": delivery_id},
+    )
+    return delivery_id
 
 
-def delivery_resend(*, delivery: Delivery, user=None) -> Delivery:
+@transaction.atomic
+def delivery_resend(
+    *, delivery: Delivery, user=None, request: HttpRequest | None = None
+) -> Delivery:
     """Send the same event (same id and body) again, as a new delivery row."""
     if not delivery.endpoint.is_active:
         raise ValidationError("The endpoint is disabled: enable it first.", code="disabled")
-    with transaction.atomic():
-        again = Delivery.objects.create(
-            endpoint_id=delivery.endpoint_id,
-            event_id=delivery.event_id,
-            event=delivery.event,
-            payload=delivery.payload,
-            redelivery_of=delivery,
-            requested_by=user,
-        )
-        _queue(again.pk)
+    again = Delivery.objects.create(
+        endpoint_id=delivery.endpoint_id,
+        event_id=delivery.event_id,
+        event=delivery.event,
+        payload=delivery.payload,
+        redelivery_of=delivery,
+        requested_by=user,
+    )
+    _queue(again.pk)
+    audit_record(
+        action=WebhookAction.DELIVERY_RESENT,
+        actor=user,
+        request=request,
+        target=delivery.endpoint,
+        team=delivery.endpoint.team_id,
+        data={"event": delivery.event, "event_id": str(delivery.event_id), "delivery": again.pk},
+    )
     return again
 
 

@@ -80,7 +80,9 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None, creating=True)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = services.endpoint_create(**_form_fields(form), user=request.user)
+            endpoint = services.endpoint_create(
+                **_form_fields(form), user=request.user, request=request
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -114,6 +116,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
                 endpoint=endpoint,
                 rotate_secret=form.cleaned_data["rotate_secret"],
                 user=request.user,
+                request=request,
                 **_form_fields(form),
             )
         except ValidationError as error:
@@ -154,7 +157,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = access.get_endpoint_or_404(request.user, endpoint_id)
     if request.method == "POST":
         name = endpoint.name
-        services.endpoint_delete(endpoint=endpoint, user=request.user)
+        services.endpoint_delete(endpoint=endpoint, user=request.user, request=request)
         messages.success(request, f"Endpoint “{name}” deleted with its delivery log.")
         return redirect("webhooks:endpoint_list")
     return render(request, "webhooks/delete.html", {"endpoint": endpoint, "nav": "webhooks"})
@@ -163,7 +166,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @admin_view("POST")
 def endpoint_ping(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = access.get_endpoint_or_404(request.user, endpoint_id)
-    services.endpoint_ping(endpoint=endpoint, user=request.user)
+    services.endpoint_ping(endpoint=endpoint, user=request.user, request=request)
     messages.success(request, "A test event is on its way; its delivery is listed below.")
     return redirect("webhooks:endpoint_detail", endpoint_id=endpoint.pk)
 
@@ -184,7 +187,7 @@ def delivery_detail(request: HttpRequest, endpoint_id: int, delivery_id: int) ->
 def delivery_resend(request: HttpRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
     delivery = access.get_delivery_or_404(request.user, endpoint_id, delivery_id)
     try:
-        services.delivery_resend(delivery=delivery, user=request.user)
+        services.delivery_resend(delivery=delivery, user=request.user, request=request)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from tests import factories
 from webhooks.models import Delivery, Endpoint
 
@@ -47,6 +48,9 @@ def test_admin_adds_an_endpoint_and_gets_a_secret(admin, client_for):
     assert endpoint.events == ["item.created", "item.overdue"]
     assert (endpoint.team, endpoint.created_by, endpoint.is_active) == (team, admin, True)
     assert len(endpoint.secret) >= 40
+    event = AuditEvent.objects.get(action="webhook.endpoint_created")
+    assert (event.actor, event.target_id, event.team_id) == (admin, str(endpoint.pk), team.pk)
+    assert endpoint.secret not in str(event.data)
     page = client.get(response["Location"]).content.decode()
     assert endpoint.secret in page
 
@@ -88,6 +92,10 @@ def test_admin_edits_an_endpoint_and_rotates_its_secret(admin, client_for, endpo
     assert endpoint_with_log.events == ["report.ready"]
     assert endpoint_with_log.is_active is False  # unticked
     assert endpoint_with_log.secret != old_secret
+    changed = AuditEvent.objects.get(action="webhook.endpoint_changed").data["changes"]
+    assert set(changed) == {"name", "url", "events", "is_active"}
+    assert changed["name"]["after"] == "Renamed"
+    assert AuditEvent.objects.filter(action="webhook.secret_rotated").count() == 1
 
 
 def test_pages_cost_a_fixed_number_of_queries(
@@ -137,6 +145,8 @@ def test_send_again_and_test_event_add_deliveries(admin, client_for, endpoint_wi
 
     client.post(reverse("webhooks:endpoint_ping", args=[endpoint_with_log.pk]))
     assert endpoint_with_log.deliveries.filter(event="ping").count() == 1
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert actions == {"webhook.delivery_resent", "webhook.test_sent"}
 
 
 def test_admin_deletes_an_endpoint_with_its_log(admin, client_for, endpoint_with_log):
@@ -146,6 +156,7 @@ def test_admin_deletes_an_endpoint_with_its_log(admin, client_for, endpoint_with
     assert response.status_code == 302
     assert not Endpoint.objects.exists()
     assert not Delivery.objects.exists()
+    assert AuditEvent.objects.get(action="webhook.endpoint_deleted").target_label
 
 
 @pytest.mark.parametrize("role", ["architect", "lead"])
