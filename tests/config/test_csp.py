@@ -124,6 +124,8 @@ def objects(db):
     invitation, token = invitation_create(
         actor=admin, team=workload.team, email="x@example.com", role=GrantedRole.ARCHITECT
     )
+    endpoint = factories.EndpointFactory()
+    delivery = endpoint.deliveries.create(event="ping", payload={"type": "ping"})
     return {
         "admin": admin,
         "team": workload.team_id,
@@ -135,6 +137,8 @@ def objects(db):
         "milestone": milestone.pk,
         "report": report.pk,
         "content_type": ContentType.objects.get_for_model(workload).pk,
+        "endpoint": endpoint.pk,
+        "delivery": delivery.pk,
     }
 
 
