@@ -27,7 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from config.celery import app
+from config.outbox import outbox_enqueue
 from webhooks import events, sender
 from webhooks.audit_actions import WebhookAction
 from webhooks.events import EventType
@@ -44,17 +44,9 @@ DELIVER_TASK = "webhooks.tasks.deliver_webhook"
 
 
 def _queue(delivery_id: int, *, countdown: float | None = None) -> None:
-    """Queue an attempt of ``delivery_id`` once the current transaction commits."""
-    # By name, with the worker's own time limits (as reviews.services.reports does).
-    transaction.on_commit(
-        lambda: app.send_task(
-            DELIVER_TASK,
-            kwargs={"delivery_id": delivery_id},
-            countdown=countdown,
-            time_limit=None,
-            soft_time_limit=None,
-        )
-    )
+    """Queue an attempt of ``delivery_id`` with the caller's transaction (outbox): sent once it
+    commits, by the relay if the broker is down then."""
+    outbox_enqueue(task_name=DELIVER_TASK, kwargs={"delivery_id": delivery_id}, countdown=countdown)
 
 
 def _allowed_networks() -> tuple[sender.IPNetwork, ...]:
@@ -197,7 +189,8 @@ def webhook_event_emit(
     """Queue ``event`` to every active endpoint that wants it (or only to ``endpoint``).
 
     Call it inside the transaction that made the change: the deliveries are written with it and
-    sent only once it commits. Costs one query when no endpoint wants the event, two otherwise.
+    sent only once it commits. Costs one query when no endpoint wants the event; otherwise one
+    more for the deliveries and one outbox row per delivery.
     """
     if endpoint is not None:
         targets = [endpoint]
@@ -347,12 +340,13 @@ def delivery_attempt(
         logger.warning("Webhook delivery %s failed: %s", delivery.pk, result.error)
         return AttemptOutcome(delivery.pk, Status.FAILED)
     wait = backoff_seconds(delivery.attempts)
-    updated = Delivery.objects.filter(mine).update(
-        status=Status.PENDING, next_attempt_at=now + timedelta(seconds=wait), **record
-    )
-    if not updated:  # the sweep took it back meanwhile and will queue it
-        return AttemptOutcome(delivery.pk, Status.PENDING)
-    _queue(delivery.pk, countdown=wait)
+    with transaction.atomic():
+        updated = Delivery.objects.filter(mine).update(
+            status=Status.PENDING, next_attempt_at=now + timedelta(seconds=wait), **record
+        )
+        if not updated:  # the sweep took it back meanwhile and will queue it
+            return AttemptOutcome(delivery.pk, Status.PENDING)
+        _queue(delivery.pk, countdown=wait)
     return AttemptOutcome(delivery.pk, Status.PENDING, retry_in=wait)
 
 
