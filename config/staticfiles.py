@@ -15,4 +15,8 @@ class StaticFilesConfig(BaseStaticFilesConfig):
         "bootstrap-grid*",
         "bootstrap-reboot*",
         "bootstrap-utilities*",
+        # The API docs serve Swagger UI only (Redoc needs inline styles; DRF's browsable API
+        # is off), so their 5 MB of assets are never linked either.
+        "drf_spectacular_sidecar/redoc/*",
+        "rest_framework",
     ]

@@ -24,6 +24,8 @@ urlpatterns = [
     # Our own account pages (audit, teams); allauth's sign-in pages live under /accounts/.
     path("org/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("api/", include("api.urls")),
+    path("settings/api-tokens/", include("api.page_urls")),
     path("", include("reviews.urls")),
 ]
 

@@ -1,0 +1,27 @@
+"""The REST API: ``/api/v1/`` resources, ``/api/schema/`` (OpenAPI 3), ``/api/docs/``."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from api.views.docs import SwaggerUIView
+from api.views.lenses import LensVersionViewSet
+from api.views.reports import ReportViewSet
+from api.views.teams import TeamViewSet
+from api.views.workloads import WorkloadViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("workloads", WorkloadViewSet, basename="workload")
+router.register("lens-versions", LensVersionViewSet, basename="lens-version")
+router.register(r"workloads/(?P<workload_id>\d+)/reports", ReportViewSet, basename="report")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SwaggerUIView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,95 @@
+"""Lens versions: list and read (published ones; administrators see every status), and for
+administrators import (the importer's messages with their JSON paths) and export."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from api.permissions import STAFF_ONLY
+from api.problems import json_path_pointer, validation_problem
+from api.serializers import LensImportResultSerializer, LensVersionSerializer
+from questions.exporter import export_filename, version_export_bytes
+from questions.importer import LensFileError, lens_import
+from questions.models import LensVersion
+
+
+class _ImportOptions(serializers.Serializer):
+    publish = serializers.BooleanField(default=False)
+    label = serializers.CharField(max_length=64, allow_blank=True, default="")
+
+
+def _problem_entry(problem: str) -> dict[str, str]:
+    path, sep, message = problem.partition(": ")
+    if not sep:
+        return {"pointer": "#", "path": "", "detail": problem}
+    return {"pointer": json_path_pointer(path), "path": path, "detail": message}
+
+
+class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = LensVersionSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "number", "published_at"]
+    ordering = ["lens__name", "-number"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        versions = LensVersion.objects.select_related("lens")
+        if not self.request.user.is_staff:
+            versions = versions.filter(status=LensVersion.Status.PUBLISHED)
+        return versions
+
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        description="The version as AWS custom-lens JSON (administrators).",
+    )
+    @action(detail=True, methods=["get"], permission_classes=STAFF_ONLY)
+    def export(self, request, pk: int):
+        version = self.get_object()
+        response = HttpResponse(version_export_bytes(version), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(version)}"'
+        return response
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("publish", bool, description="Publish the version at once."),
+            OpenApiParameter("label", str, description="A label for the version (64 max)."),
+        ],
+        responses={201: LensImportResultSerializer},
+        description="Imports an AWS custom-lens JSON file (the request body) as a new version "
+        "of the lens with its name, or a new lens. Every problem is reported, with its JSON "
+        "path, before anything is written (administrators).",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        permission_classes=STAFF_ONLY,
+        parser_classes=[JSONParser],
+    )
+    def import_(self, request):
+        options = _ImportOptions(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        # The raw bytes, not the parsed body: the importer applies its own size limit, BOM
+        # handling and JSON errors with positions.
+        try:
+            result = lens_import(data=request.body, **options.validated_data)
+        except LensFileError as error:
+            return validation_problem([_problem_entry(p) for p in error.problems])
+        body = LensImportResultSerializer(
+            {
+                "version": result.version,
+                "pillars": result.pillars,
+                "questions": result.questions,
+                "choices": result.choices,
+                "warnings": result.warnings,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
