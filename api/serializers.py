@@ -18,7 +18,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "role", "created_at"]
+        fields = ["id", "name", "role", "created_at", "archived_at"]
 
     def get_role(self, team: Team) -> str | None:
         role = getattr(team, "user_role", None)

@@ -1,16 +1,18 @@
-"""Teams: the ones you belong to (administrators: every team)."""
+"""Teams: the ones you belong to (administrators: every team), through the access module."""
 
 from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
 
 from api.serializers import TeamSerializer
-from reviews.models import Membership, Team
+from reviews import access
+from reviews.models import Membership
 
 
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(viewsets.GenericViewSet):
     serializer_class = TeamSerializer
     filter_backends = [OrderingFilter]
     ordering_fields = ["name", "created_at"]
@@ -20,7 +22,11 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         user = self.request.user
         role = Membership.objects.filter(user=user, team=OuterRef("pk")).values("role")[:1]
-        teams = Team.objects.annotate(user_role=Subquery(role))
-        if not user.is_staff:
-            teams = teams.filter(memberships__user=user)
-        return teams
+        return access.teams_visible_to(user).annotate(user_role=Subquery(role))
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk: int):
+        return Response(self.get_serializer(access.get_team_or_404(request.user, pk)).data)
