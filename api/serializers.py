@@ -46,9 +46,13 @@ class LensVersionSerializer(serializers.ModelSerializer):
 
 class LensImportResultSerializer(serializers.Serializer):
     version = LensVersionSerializer()
+    created = serializers.BooleanField(
+        help_text="false: the file is identical to an existing version; nothing was written."
+    )
     pillars = serializers.IntegerField()
     questions = serializers.IntegerField()
-    choices = serializers.IntegerField()
+    practices = serializers.IntegerField()
+    none_choices = serializers.IntegerField()
     warnings = serializers.ListField(child=serializers.CharField())
 
 

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.audit import audit_record
+from api.audit_actions import ApiAction
 from api.models import ApiToken, TokenScope
 
 TOKEN_PREFIX = "arv_"  # noqa: S105 - a marker, not a secret
@@ -37,7 +39,7 @@ def _split(token: str) -> str | None:
 
 @transaction.atomic
 def token_create(
-    *, user, name: str, scope: str, expires_at: datetime | None = None
+    *, user, name: str, scope: str, expires_at: datetime | None = None, request=None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the token text (never stored)."""
     name = name.strip()
@@ -61,15 +63,27 @@ def token_create(
         scope=scope,
         expires_at=expires_at,
     )
+    audit_record(
+        action=ApiAction.TOKEN_CREATED,
+        actor=user,
+        request=request,
+        target=row,
+        data={"scope": scope, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
     return row, token
 
 
-def token_revoke(*, token: ApiToken) -> ApiToken:
+@transaction.atomic
+def token_revoke(*, token: ApiToken, request=None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=token.revoked_at
         )
+        if revoked:
+            audit_record(
+                action=ApiAction.TOKEN_REVOKED, actor=token.user, request=request, target=token
+            )
     return token
 
 

@@ -14,11 +14,11 @@ from api.views.workloads import WorkloadViewSet
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path converters: <int:pk>
 router.register("teams", TeamViewSet, basename="team")
 router.register("workloads", WorkloadViewSet, basename="workload")
 router.register("lens-versions", LensVersionViewSet, basename="lens-version")
-router.register(r"workloads/(?P<workload_id>\d+)/reports", ReportViewSet, basename="report")
+router.register("workloads/<int:workload_id>/reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -37,7 +37,7 @@ class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [OrderingFilter]
     ordering_fields = ["name", "number", "published_at"]
     ordering = ["lens__name", "-number"]
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         versions = LensVersion.objects.select_related("lens")
@@ -62,10 +62,11 @@ class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("publish", bool, description="Publish the version at once."),
             OpenApiParameter("label", str, description="A label for the version (64 max)."),
         ],
-        responses={201: LensImportResultSerializer},
+        responses={201: LensImportResultSerializer, 200: LensImportResultSerializer},
         description="Imports an AWS custom-lens JSON file (the request body) as a new version "
         "of the lens with its name, or a new lens. Every problem is reported, with its JSON "
-        "path, before anything is written (administrators).",
+        "path, before anything is written (administrators). A file identical to an existing "
+        "version creates nothing and answers 200 with `created: false`.",
     )
     @action(
         detail=False,
@@ -83,13 +84,7 @@ class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
             result = lens_import(data=request.body, **options.validated_data)
         except LensFileError as error:
             return validation_problem([_problem_entry(p) for p in error.problems])
-        body = LensImportResultSerializer(
-            {
-                "version": result.version,
-                "pillars": result.pillars,
-                "questions": result.questions,
-                "choices": result.choices,
-                "warnings": result.warnings,
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = LensImportResultSerializer(result).data
+        return Response(
+            body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )

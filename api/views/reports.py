@@ -24,7 +24,7 @@ from reviews.views.reports import ReportRequestForm, download_filename
 
 class ReportViewSet(viewsets.GenericViewSet):
     serializer_class = ReportSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         return Report.objects.none()  # every action goes through the workload first

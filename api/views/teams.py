@@ -17,7 +17,7 @@ class TeamViewSet(viewsets.GenericViewSet):
     filter_backends = [OrderingFilter]
     ordering_fields = ["name", "created_at"]
     ordering = ["name", "pk"]
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         user = self.request.user

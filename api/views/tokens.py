@@ -25,6 +25,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_at=form.expires_at(),
+                request=request,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -50,6 +51,6 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         token = ApiToken.objects.get(pk=token_id, user=request.user)
     except ApiToken.DoesNotExist:
         raise Http404("No such token") from None
-    token_revoke(token=token)
+    token_revoke(token=token, request=request)
     messages.success(request, f"Token “{token.name}” revoked. Requests with it now get 401.")
     return redirect("api_tokens:list")

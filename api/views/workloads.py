@@ -73,7 +73,7 @@ class WorkloadViewSet(viewsets.GenericViewSet):
     filterset_class = WorkloadFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name", "pk"]
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         return (

@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from api.models import ApiToken
 from api.services import token_create
 from tests import factories
@@ -128,6 +129,8 @@ def test_revoking_on_the_page_makes_the_token_401(architect, client_for, token_f
     response = client_for(architect).post(reverse("api_tokens:revoke", args=[row.pk]))
     assert response.status_code == 302
     assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(TEAMS).status_code == 401
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == ["api_token.created", "api_token.revoked"]
 
 
 def test_another_users_token_cannot_be_revoked(architect, client_for, token_for):
