@@ -8,5 +8,5 @@ app_name = "api_tokens"
 
 urlpatterns = [
     path("", tokens.token_list, name="list"),
-    path("<int:token_id>/revoke/", tokens.token_revoke_view, name="revoke"),
+    path("<int:pk>/revoke/", tokens.token_revoke_view, name="revoke"),
 ]

@@ -46,9 +46,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        token = ApiToken.objects.get(pk=token_id, user=request.user)
+        token = ApiToken.objects.get(pk=pk, user=request.user)
     except ApiToken.DoesNotExist:
         raise Http404("No such token") from None
     token_revoke(token=token, request=request)

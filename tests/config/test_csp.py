@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -21,9 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
-from django.utils import timezone
 
-from accounts.models import Invitation
 from api.services import token_create
 from questions.models import Question
 from reviews.models import Answer, Milestone, Report
@@ -106,7 +103,7 @@ APP_SEGMENTS = {
     "reports": "report",
     "teams": "team",
     "lens-versions": "lens_version",
-    "api-tokens": "token",
+    "api-tokens": "api_token",
 }
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 
@@ -146,17 +143,8 @@ def objects(db):
         "content_type": ContentType.objects.get_for_model(workload).pk,
         "endpoint": endpoint.pk,
         "delivery": delivery.pk,
-        "team": workload.team_id,
-        "membership": factories.MembershipFactory(team=workload.team).pk,
-        "invitation": Invitation.objects.create(
-            team=workload.team,
-            email="invited@example.com",
-            role="architect",
-            token_hash="0" * 64,
-            expires_at=timezone.now() + timedelta(days=1),
-        ).pk,
         "lens_version": workload.lens_version_id,
-        "token": token_create(user=admin, name="csp", scope="read")[0].pk,
+        "api_token": token_create(user=admin, name="csp", scope="read")[0].pk,
     }
 
 
