@@ -336,16 +336,21 @@ if env_bool("ARCHREVIEW_TESTING", False) and os.environ.get("PYTEST_XDIST_WORKER
     CELERY_TASK_DEFAULT_QUEUE += "-" + os.environ["PYTEST_XDIST_WORKER"]
 
 # --- Reports ----------------------------------------------------------------------------------
-# A render past its own time limits is killed; a report left rendering longer than
-# REPORT_STALE_AFTER (its worker died) or queued longer than REPORT_QUEUE_TIMEOUT (its message
-# was lost) is re-queued by the sweep, and failed with a retry offered after the last attempt.
+# A render holds a lease of REPORT_LEASE s, renewed every REPORT_HEARTBEAT_INTERVAL s; a report
+# whose lease expired (its worker died) is taken over by a redelivered message or by the sweep
+# (every REPORT_SWEEP_INTERVAL s), which also re-queues one left queued longer than
+# REPORT_QUEUE_TIMEOUT (its message was lost). A transient error releases the report and
+# retries it after 1, 2, 4... s (at most REPORT_RETRY_BACKOFF_MAX); after REPORT_MAX_ATTEMPTS
+# claims the report is failed with a retry offered.
 REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 60)
 REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 90)
-REPORT_MAX_RETRIES = env_int("REPORT_MAX_RETRIES", 3)  # transient errors, with backoff
-REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)  # claims by a worker
-REPORT_STALE_AFTER = env_int("REPORT_STALE_AFTER", 150)  # > REPORT_TIME_LIMIT
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+REPORT_LEASE = env_int("REPORT_LEASE", 15)
+REPORT_HEARTBEAT_INTERVAL = env_int("REPORT_HEARTBEAT_INTERVAL", 5)
+REPORT_RETRY_BACKOFF_MAX = env_int("REPORT_RETRY_BACKOFF_MAX", 30)
 REPORT_QUEUE_TIMEOUT = env_int("REPORT_QUEUE_TIMEOUT", 900)
-REPORT_SWEEP_INTERVAL = env_int("REPORT_SWEEP_INTERVAL", 60)
+REPORT_SWEEP_INTERVAL = env_int("REPORT_SWEEP_INTERVAL", 5)
+
 # --- Outbox (config/outbox.py) ------------------------------------------------------------------
 # Messages are published right after their transaction commits; what the broker refused then is
 # published by the relay every OUTBOX_RELAY_INTERVAL s. After a failed publish a process skips
@@ -357,6 +362,7 @@ CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reviews.tasks.sweep_reports",
         "schedule": float(REPORT_SWEEP_INTERVAL),
+        "options": {"expires": float(REPORT_SWEEP_INTERVAL)},
     },
     "outbox-relay": {
         "task": "config.tasks.relay_outbox",

@@ -237,6 +237,10 @@ class Report(models.Model):
     # (a lost message) measured from here.
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The render lease: which worker process holds the report and until when (renewed by its
+    # heartbeat). Past the expiry anyone may take the report over.
+    lease_owner = models.CharField(max_length=255, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_upload_to, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)

@@ -6,19 +6,17 @@ never imports this module, which loads WeasyPrint.
 
 from __future__ import annotations
 
+import os
+
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 
 from reviews.services import report_worker
 
 
 @shared_task(
     bind=True,
-    autoretry_for=(report_worker.TransientError,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=settings.REPORT_MAX_RETRIES,
     soft_time_limit=settings.REPORT_SOFT_TIME_LIMIT,
     time_limit=settings.REPORT_TIME_LIMIT,
     acks_late=True,
@@ -26,13 +24,23 @@ from reviews.services import report_worker
     ignore_result=True,
 )
 def render_report(self, report_id: int) -> None:
-    """Render report ``report_id``; a no-op unless it is queued (see ``report_claim``)."""
-    report_worker.report_render(
-        report_id=report_id, final_attempt=self.request.retries >= self.max_retries
-    )
+    """Render report ``report_id``; a no-op unless it is queued or its lease has expired.
+
+    Transient errors during the render are handled by the service (release, then a new
+    message with a backoff through the outbox). Only a database that is away while claiming
+    reaches here: the message is retried with the same backoff, as long as it takes.
+    """
+    owner = f"{self.request.hostname or 'worker'}:{os.getpid()}"
+    try:
+        report_worker.report_render(report_id=report_id, owner=owner)
+    except (OperationalError, InterfaceError) as exc:
+        connection.close()
+        raise self.retry(
+            exc=exc, countdown=report_worker.retry_delay(self.request.retries + 1), max_retries=None
+        ) from exc
 
 
 @shared_task(ignore_result=True)
 def sweep_reports() -> None:
-    """Periodic (celery beat): re-queue or fail reports left queued or rendering too long."""
+    """Periodic (celery beat): re-queue reports whose lease expired or left queued too long."""
     report_worker.report_sweep()

@@ -4,14 +4,17 @@ Celery workers, PostgreSQL, WeasyPrint); deadlines below are waits, not timings.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from config.models import OutboxMessage
 from config.outbox import backoff
-from reviews.models import Report
+from reviews.models import Answer, Report
 from tests import factories
 from tests.live_redis import RedisServer
 
@@ -47,6 +50,10 @@ def _small_workload():
     # A two-question bank: twenty renders in a row stay short on a shared machine.
     version = factories.make_bank(questions=2, practices=2)
     return factories.WorkloadFactory(name="Small Workload", lens_version=version)
+
+
+def _status(report: Report) -> str:
+    return Report.objects.values_list("status", flat=True).get(pk=report.pk)
 
 
 def _statuses(workload) -> list[str]:
@@ -88,3 +95,96 @@ def test_reports_requested_while_the_broker_is_down_are_queued_then_each_rendere
     assert worker.log_text().count("Task reviews.tasks.render_report[") == 20 * 2  # received, done
     files = sorted(p.name for p in media_root.rglob("*.pdf"))
     assert len(files) == 20
+
+
+# --- Workers killed and database connections cut mid-render ------------------------------------
+# Short leases so that a takeover happens within seconds; production's are 15 s / 5 s.
+LEASES = {
+    **FAST,
+    # Five heartbeats per lease: a loaded machine may starve the heartbeat thread a while.
+    "REPORT_LEASE": "5",
+    "REPORT_HEARTBEAT_INTERVAL": "1",
+    "REPORT_SWEEP_INTERVAL": "1",
+}
+
+
+def _slow_workload():
+    """A big bank with long notes, so that a render lasts long enough to interrupt it."""
+    version = factories.make_bank(questions=20, practices=4)
+    workload = factories.WorkloadFactory(name="Big Workload", lens_version=version)
+    note = "A long note about this question, kept to show the report handles real text. " * 10
+    Answer.objects.bulk_create(
+        Answer(workload=workload, question=q, selected=[f"{q.ref}_c0"], notes=note)
+        for q in version.pillars.get().questions.all()
+    )
+    return workload
+
+
+def _request_and_wait_until_rendering(client_for, worker) -> Report:
+    workload = _slow_workload()
+    member = factories.MembershipFactory(team=workload.team, role="lead").user
+    client_for(member).post(reverse("reviews:report_request", args=[workload.pk]))
+    report = Report.objects.get(workload=workload)
+    worker.wait_until(
+        lambda: Report.objects.filter(pk=report.pk, status="rendering").exists(),
+        timeout=60,
+        interval=0.02,
+    )
+    report.refresh_from_db()
+    return report
+
+
+def _assert_ready_once(report: Report, media_root, worker, *, attempts: int) -> None:
+    report.refresh_from_db()
+    assert report.status == Report.Status.READY
+    assert report.attempts == attempts, worker.log_text()
+    assert [p.name for p in media_root.rglob("*.pdf")] == [f"report-{report.pk}.pdf"]
+
+
+def test_a_pool_child_killed_mid_render_is_taken_over_once_its_lease_expires(
+    worker_factory, client_for, media_root
+):
+    worker = worker_factory().start(pool="prefork", beat=True, env=LEASES)
+    report = _request_and_wait_until_rendering(client_for, worker)
+    child_pid = int(report.lease_owner.rsplit(":", 1)[1])
+    assert child_pid != worker.pid  # the lease names the pool child doing the work
+
+    os.kill(child_pid, signal.SIGKILL)
+    killed = time.monotonic()
+    # The worker forks a new child at once: it is available again right away.
+    worker.wait_until(lambda: _status(report) == "ready", timeout=30)
+    _report_recovery("pool child killed -> ready", killed)
+    _assert_ready_once(report, media_root, worker, attempts=2)
+
+
+def test_a_whole_worker_killed_mid_render_is_finished_by_the_next_worker(
+    worker_factory, client_for, media_root
+):
+    first = worker_factory().start(beat=True, env=LEASES)
+    report = _request_and_wait_until_rendering(client_for, first)
+    first.kill()  # SIGKILL to the worker and everything it started
+
+    second = worker_factory().start(beat=True, env=LEASES)
+    available = time.monotonic()
+    second.wait_until(lambda: _status(report) == "ready", timeout=30)
+    _report_recovery("whole worker killed, next worker up -> ready", available)
+    _assert_ready_once(report, media_root, second, attempts=2)
+
+
+def test_a_database_connection_cut_mid_render_releases_the_report_and_retries_it(
+    worker_factory, client_for, media_root
+):
+    worker = worker_factory().start(beat=True, env=LEASES)
+    report = _request_and_wait_until_rendering(client_for, worker)
+
+    with connection.cursor() as cursor:  # every backend of the test database but ours
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchall()  # the worker's connection was there
+    cut = time.monotonic()
+    worker.wait_until(lambda: _status(report) == "ready", timeout=30)
+    _report_recovery("database connection cut -> ready", cut)
+    _assert_ready_once(report, media_root, worker, attempts=2)
+    assert "released for a retry" in worker.log_text()

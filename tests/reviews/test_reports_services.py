@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
+from config.models import OutboxMessage
 from reviews.models import Report
 from reviews.services import report_worker as services
-from reviews.services.reports import report_retry
+from reviews.services.reports import RENDER_TASK, report_retry
 from tests import factories
 from tests.reviews.reports_data import answered_rel_workload
 
@@ -77,24 +78,28 @@ def test_a_storage_error_hands_the_report_back_to_the_queue_for_a_retry(rel_bank
     settings.MEDIA_ROOT = blocker / "media"
     report = _report(answered_rel_workload(rel_bank))
 
-    with pytest.raises(services.TransientError):
-        services.report_render(report_id=report.pk, final_attempt=False)
+    assert services.report_render(report_id=report.pk) is None
 
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED
     assert report.attempts == 1
+    assert (report.lease_owner, report.lease_expires_at) == ("", None)
+    # The next attempt is queued with the release, through the outbox, after a backoff.
+    message = OutboxMessage.objects.get()
+    assert (message.task_name, message.kwargs) == (RENDER_TASK, {"report_id": report.pk})
+    assert message.not_before > timezone.now()
 
 
 @pytest.mark.django_db
-def test_a_storage_error_on_the_last_retry_fails_the_report_with_a_plain_message(
+def test_a_storage_error_on_the_last_attempt_fails_the_report_with_a_plain_message(
     rel_bank, settings
 ):
     blocker = settings.MEDIA_ROOT.parent / "not-a-directory"
     blocker.write_text("x")
     settings.MEDIA_ROOT = blocker / "media"
-    report = _report(answered_rel_workload(rel_bank))
+    report = _report(answered_rel_workload(rel_bank), attempts=settings.REPORT_MAX_ATTEMPTS - 1)
 
-    assert services.report_render(report_id=report.pk, final_attempt=True) is None
+    assert services.report_render(report_id=report.pk) is None
 
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED
@@ -160,8 +165,7 @@ def _age(report: Report, **fields) -> None:
 def test_sweep_requeues_a_report_whose_worker_died(django_capture_on_commit_callbacks):
     report = _report(factories.WorkloadFactory())
     services.report_claim(report_id=report.pk)
-    past = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER + 5)
-    _age(report, started_at=past)
+    _age(report, lease_expires_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = services.report_sweep()
@@ -180,8 +184,8 @@ def test_sweep_fails_a_report_after_its_last_attempt_and_a_retry_is_offered(
     workload = factories.WorkloadFactory()
     member = factories.MembershipFactory(team=workload.team).user
     report = _report(workload, status=Report.Status.RENDERING)
-    past = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER + 5)
-    _age(report, attempts=settings.REPORT_MAX_ATTEMPTS, started_at=past)
+    past = timezone.now() - timedelta(seconds=1)
+    _age(report, attempts=settings.REPORT_MAX_ATTEMPTS, lease_expires_at=past)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = services.report_sweep()
@@ -215,7 +219,12 @@ def test_sweep_resends_a_report_whose_message_was_lost(django_capture_on_commit_
 def test_sweep_leaves_fresh_and_finished_reports_alone():
     workload = factories.WorkloadFactory()
     queued = _report(workload)
-    rendering = _report(workload, status=Report.Status.RENDERING, started_at=timezone.now())
+    rendering = _report(
+        workload,
+        status=Report.Status.RENDERING,
+        started_at=timezone.now() - timedelta(days=3),  # a long render whose lease is renewed
+        lease_expires_at=timezone.now() + timedelta(seconds=10),
+    )
     old = timezone.now() - timedelta(days=3)
     ready = _report(workload, status=Report.Status.READY, started_at=old, queued_at=old)
     failed = _report(workload, status=Report.Status.FAILED, started_at=old, queued_at=old)
@@ -237,4 +246,61 @@ def test_celery_beat_runs_the_sweep_task_periodically():
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
     assert entry["schedule"] == settings.REPORT_SWEEP_INTERVAL
-    assert settings.REPORT_STALE_AFTER > settings.REPORT_TIME_LIMIT
+    assert settings.REPORT_HEARTBEAT_INTERVAL * 2 < settings.REPORT_LEASE
+
+
+@pytest.mark.django_db
+def test_a_claim_records_who_holds_the_lease_and_until_when():
+    report = _report(factories.WorkloadFactory())
+    before = timezone.now()
+
+    claimed = services.report_claim(report_id=report.pk, owner="worker-a@host:123")
+
+    assert claimed.lease_owner == "worker-a@host:123"
+    lease = timedelta(seconds=settings.REPORT_LEASE)
+    assert before + lease - timedelta(seconds=5) < claimed.lease_expires_at
+    assert claimed.lease_expires_at < timezone.now() + lease + timedelta(seconds=5)
+
+
+@pytest.mark.django_db
+def test_a_live_lease_cannot_be_claimed_but_an_expired_one_is_taken_over():
+    report = _report(factories.WorkloadFactory())
+    first = services.report_claim(report_id=report.pk, owner="a:1")
+
+    assert services.report_claim(report_id=report.pk, owner="b:2") is None  # redelivered early
+
+    _age(report, lease_expires_at=timezone.now() - timedelta(seconds=1))  # "a" stopped renewing
+    second = services.report_claim(report_id=report.pk, owner="b:2")
+    assert second is not None and second.lease_owner == "b:2"
+    assert second.attempts == first.attempts + 1
+    # The first attempt's late result is fenced off.
+    assert not services.report_complete(report=first, pdf=b"%PDF-late")
+
+
+@pytest.mark.django_db
+def test_an_expired_lease_on_the_last_attempt_is_left_for_the_sweep_to_fail():
+    report = _report(factories.WorkloadFactory())
+    services.report_claim(report_id=report.pk)
+    _age(
+        report,
+        attempts=settings.REPORT_MAX_ATTEMPTS,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    assert services.report_claim(report_id=report.pk) is None
+    assert services.report_sweep().failed == [report.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_renews_the_lease_while_the_block_runs(settings):
+    settings.REPORT_HEARTBEAT_INTERVAL = 0.05
+    report = _report(factories.WorkloadFactory())
+    claimed = services.report_claim(report_id=report.pk)
+    _age(report, lease_expires_at=timezone.now())  # about to lapse
+
+    with services.lease_heartbeat(claimed):
+        deadline = timezone.now() + timedelta(seconds=10)
+        while timezone.now() < deadline:
+            report.refresh_from_db()
+            if report.lease_expires_at > timezone.now() + timedelta(seconds=1):
+                break
+    assert report.lease_expires_at > timezone.now() + timedelta(seconds=1)

@@ -98,7 +98,11 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_the_sweep_gets_fin
 ):
     workload = _slow_workload()
     member = factories.MembershipFactory(team=workload.team, role="lead").user
-    fast_recovery = {"CELERY_VISIBILITY_TIMEOUT": "3", "REPORT_STALE_AFTER": "2"}
+    fast_recovery = {
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "REPORT_LEASE": "2",
+        "REPORT_HEARTBEAT_INTERVAL": "1",
+    }
     first = worker_factory().start(env=fast_recovery)
 
     client_for(member).post(reverse("reviews:report_request", args=[workload.pk]))
@@ -112,7 +116,7 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_the_sweep_gets_fin
     assert _status(report.pk) == Report.Status.RENDERING  # the row alone cannot know yet
 
     second = worker_factory().start(env=fast_recovery)
-    time.sleep(2.5)  # past REPORT_STALE_AFTER as the second worker sees it
+    time.sleep(2.5)  # past the dead worker's lease
     # The periodic sweep, sent through Redis like celery beat sends it.
     sweep_reports.delay()
 
@@ -128,12 +132,13 @@ def test_a_worker_killed_while_rendering_leaves_a_report_that_the_sweep_gets_fin
     assert settings.REPORT_MAX_ATTEMPTS >= 2
 
 
-def test_the_redelivered_message_of_a_killed_worker_does_not_render_the_report_twice(
+def test_the_redelivered_message_of_a_killed_worker_waits_while_the_lease_is_live(
     worker_factory, client_for
 ):
     workload = _slow_workload()
     member = factories.MembershipFactory(team=workload.team, role="lead").user
-    env = {"CELERY_VISIBILITY_TIMEOUT": "2"}  # the sweep stays at its default: not in play
+    # No beat, so no sweep; the lease (default 15 s) outlives the redelivery.
+    env = {"CELERY_VISIBILITY_TIMEOUT": "2"}
     first = worker_factory().start(env=env)
     client_for(member).post(reverse("reviews:report_request", args=[workload.pk]))
     report = Report.objects.get(workload=workload)
@@ -145,7 +150,8 @@ def test_the_redelivered_message_of_a_killed_worker_does_not_render_the_report_t
 
     second = worker_factory().start(env=env)
     # Redis hands the unacknowledged message to the new worker after the visibility timeout;
-    # the claim refuses it because the row says another attempt owns the report.
+    # the claim refuses it because the row says another attempt holds a live lease (the dead
+    # worker's: the row cannot know yet). Once it expires, the sweep or a redelivery takes over.
     second.wait_until(lambda: "render_report" in second.log_text(), timeout=30)
     second.wait_until(lambda: "succeeded" in second.log_text(), timeout=30)
     report.refresh_from_db()
@@ -167,7 +173,8 @@ def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
         env={
             "REPORT_SOFT_TIME_LIMIT": "1",
             "REPORT_TIME_LIMIT": "2",
-            "REPORT_STALE_AFTER": "1",
+            "REPORT_LEASE": "2",
+            "REPORT_HEARTBEAT_INTERVAL": "1",
             "REPORT_MAX_ATTEMPTS": "1",
         },
     )
@@ -187,7 +194,7 @@ def test_a_render_past_its_time_limits_ends_failed_with_a_retry_not_stuck(
     )
     if _status(report.pk) != Report.Status.FAILED:
         assert _status(report.pk) == Report.Status.RENDERING
-        time.sleep(1.5)  # past REPORT_STALE_AFTER
+        time.sleep(2.5)  # past the killed child's lease
         sweep_reports.delay()
         worker.wait_until(lambda: _status(report.pk) == Report.Status.FAILED, timeout=30)
 
@@ -215,5 +222,5 @@ def test_a_storage_outage_is_retried_with_backoff_then_fails_with_a_plain_reason
     worker.wait_until(lambda: _status(report.pk) == Report.Status.FAILED, timeout=90)
     report.refresh_from_db()
     assert report.error == ERROR_UNAVAILABLE
-    assert report.attempts == settings.REPORT_MAX_RETRIES + 1
-    assert worker.log_text().count("Retry in") == settings.REPORT_MAX_RETRIES
+    assert report.attempts == settings.REPORT_MAX_ATTEMPTS
+    assert worker.log_text().count("released for a retry") == settings.REPORT_MAX_ATTEMPTS - 1
