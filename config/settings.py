@@ -358,6 +358,17 @@ REPORT_SWEEP_INTERVAL = env_int("REPORT_SWEEP_INTERVAL", 5)
 OUTBOX_RELAY_INTERVAL = env_int("OUTBOX_RELAY_INTERVAL", 5)
 OUTBOX_BACKOFF_MAX = env_int("OUTBOX_BACKOFF_MAX", 30)
 
+# Limits: a report of the same workload and milestone still queued or rendering is returned
+# instead of a new one; at most REPORT_RATE_PER_USER / REPORT_RATE_PER_TEAM new reports per
+# REPORT_RATE_WINDOW seconds. Retention: a ready report's file is removed (its row kept, marked
+# "removed") once it is older than REPORT_KEEP_DAYS and not among its workload's
+# REPORT_KEEP_LAST latest, checked every REPORT_RETENTION_INTERVAL seconds.
+REPORT_RATE_WINDOW = env_int("REPORT_RATE_WINDOW", 3600)
+REPORT_RATE_PER_USER = env_int("REPORT_RATE_PER_USER", 20)
+REPORT_RATE_PER_TEAM = env_int("REPORT_RATE_PER_TEAM", 60)
+REPORT_KEEP_LAST = env_int("REPORT_KEEP_LAST", 5)
+REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 30)
+REPORT_RETENTION_INTERVAL = env_int("REPORT_RETENTION_INTERVAL", 3600)
 CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reviews.tasks.sweep_reports",
@@ -369,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(OUTBOX_RELAY_INTERVAL),
         # A tick that waited longer than the interval is replaced by the next one.
         "options": {"expires": float(OUTBOX_RELAY_INTERVAL)},
+    },
+    "report-retention": {
+        "task": "reviews.tasks.expire_reports",
+        "schedule": float(REPORT_RETENTION_INTERVAL),
+        "options": {"expires": float(REPORT_RETENTION_INTERVAL)},
     },
 }
 

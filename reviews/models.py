@@ -220,6 +220,8 @@ class Report(models.Model):
         RENDERING = "rendering", "Rendering"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        # Its file was removed by the retention rule (reviews.services.report_retention).
+        EXPIRED = "expired", "Removed"
 
     workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="reports")
     milestone = models.ForeignKey(

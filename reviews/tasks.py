@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from reviews.services import report_worker
+from reviews.services import report_retention, report_worker
 
 
 @shared_task(
@@ -44,3 +44,9 @@ def render_report(self, report_id: int) -> None:
 def sweep_reports() -> None:
     """Periodic (celery beat): re-queue reports whose lease expired or left queued too long."""
     report_worker.report_sweep()
+
+
+@shared_task(ignore_result=True)
+def expire_reports() -> None:
+    """Periodic (celery beat): remove old report files (see ``report_retention``)."""
+    report_retention.report_expire()

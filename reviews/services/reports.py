@@ -16,7 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.outbox import outbox_enqueue
-from reviews.models import Milestone, Report, Workload
+from reviews.models import Milestone, Report, Team, Workload
+from reviews.services.report_limits import ReportLimitReached, report_rate_check
+
+__all__ = ["ReportLimitReached", "report_queue", "report_request", "report_retry"]
 
 Status = Report.Status
 
@@ -31,10 +34,26 @@ def report_queue(*, report_id: int, countdown: float | None = None) -> None:
 
 # --- Requesting -------------------------------------------------------------------------------
 def report_request(*, workload: Workload, milestone: Milestone | None = None, user) -> Report:
-    """A new report of the workload's current state (or of ``milestone``), queued on commit."""
+    """A new report of the workload's current state (or of ``milestone``), queued on commit.
+
+    While a report of the same workload and milestone is still queued or rendering, that one
+    is returned instead of a new one. Raises ``ReportLimitReached`` past the per-user or
+    per-team rate (``report_limits``).
+    """
     if milestone is not None and milestone.workload_id != workload.pk:
         raise ValueError("The milestone belongs to another workload.")
     with transaction.atomic():
+        # The team's requests take turns here, so two at once can neither both miss the
+        # pending report nor both slip under the rate.
+        Team.objects.select_for_update().filter(pk=workload.team_id).values_list("pk").first()
+        pending = Report.objects.filter(
+            workload=workload,
+            milestone=milestone,
+            status__in=(Status.QUEUED, Status.RENDERING),
+        ).first()
+        if pending is not None:
+            return pending
+        report_rate_check(user=user, team_id=workload.team_id)
         report = Report.objects.create(
             workload=workload,
             milestone=milestone,

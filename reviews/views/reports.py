@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from reviews import access
 from reviews.models import Milestone, Report, Workload
-from reviews.services.reports import report_request, report_retry
+from reviews.services.reports import ReportLimitReached, report_request, report_retry
 
 RECENT_REPORTS = 5
 
@@ -74,19 +74,31 @@ def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
 def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     form = ReportRequestForm(request.POST, workload=workload)
+    status = 422
     if form.is_valid():
-        report_request(
-            workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
-        )
-        if not request.htmx:
-            messages.success(
-                request,
-                "Report requested. It is queued and starts as soon as a worker is reachable; "
-                "this page shows when it is ready.",
+        asked_at = timezone.now()
+        try:
+            report = report_request(
+                workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
             )
-            return redirect("reviews:report_list", workload_id=workload.pk)
-        form = None
-    status = 200 if form is None else 422
+        except ReportLimitReached as exc:
+            form.add_error(None, str(exc))
+            # htmx swaps only a 2xx response in: the panel must show the message.
+            status = 200 if request.htmx else 429
+        else:
+            if not request.htmx:
+                messages.success(
+                    request,
+                    # the same report, still queued or rendering, was returned
+                    "This report is already being prepared; it is listed below."
+                    if report.created_at < asked_at
+                    else "Report requested. It is queued and starts as soon as a worker is "
+                    "reachable; this page shows when it is ready.",
+                )
+                return redirect("reviews:report_list", workload_id=workload.pk)
+            form = None
+    if form is None:
+        status = 200
     template = "reviews/reports/_panel_body.html" if request.htmx else "reviews/reports/list.html"
     return render(request, template, _panel_context(request, workload, form), status=status)
 

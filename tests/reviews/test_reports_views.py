@@ -76,9 +76,10 @@ def test_requesting_with_htmx_returns_the_panel_with_the_new_report_polling(
 ):
     client = client_for(member)
     client.get(_url("report_list", workload))  # warm the session
-    # session, user, workload+role, milestones (form), insert report + outbox message (+ savepoint
-    # pair), reports list, milestones again for the fresh form's choices
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(9):
+    # session, user, workload+role, milestones (form), lock the team row, pending report of the
+    # workload?, the rates (one aggregate), insert report + outbox message (+ savepoint pair),
+    # reports list, milestones again for the fresh form's choices
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(12):
         response = client.post(_url("report_request", workload), HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
