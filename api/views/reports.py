@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from api.renderers import PDFRenderer
 from api.serializers import ReportRequestSerializer, ReportSerializer
 from reviews import access
 from reviews.models import Report
-from reviews.services.reports import report_request
+from reviews.services.reports import ReportLimitReached, report_request
 from reviews.views.reports import ReportRequestForm, download_filename
 
 
@@ -64,9 +64,12 @@ class ReportViewSet(viewsets.GenericViewSet):
             raise serializers.ValidationError(
                 {f: [e["message"] for e in errs] for f, errs in form.errors.get_json_data().items()}
             )
-        report = report_request(
-            workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
-        )
+        try:
+            report = report_request(
+                workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
+            )
+        except ReportLimitReached as exc:
+            raise exceptions.Throttled(detail=str(exc)) from None
         data = self.get_serializer(report).data
         return Response(
             data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}

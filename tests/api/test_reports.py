@@ -70,3 +70,21 @@ def test_requested_by_api_rendered_by_a_worker_and_downloaded(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "Payments Platform" in pdf_text(b"".join(response.streaming_content))
+
+
+def test_past_the_request_rate_the_api_answers_429_with_the_reason(architect, api_for, settings):
+    settings.REPORT_RATE_PER_USER = 1
+    team = architect.memberships.get().team
+    client = api_for(architect)
+    first = factories.WorkloadFactory(team=team)
+    assert client.post(_url(first), {}, content_type="application/json").status_code == 202
+    again = client.post(_url(first), {}, content_type="application/json")
+    assert again.status_code == 202  # the same report, still queued: not a new one
+    assert again.json()["id"] == Report.objects.get().pk
+
+    response = client.post(
+        _url(factories.WorkloadFactory(team=team)), {}, content_type="application/json"
+    )
+    assert response.status_code == 429
+    assert "the most allowed" in response.content.decode()
+    assert Report.objects.count() == 1
