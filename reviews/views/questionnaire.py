@@ -7,6 +7,7 @@ navigation (``loader``: 6) and the question ids for the links.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,6 +27,8 @@ from reviews.forms import AnswerForm, describe_state
 from reviews.models import Answer, AnswerChange, Workload
 from reviews.services.answers import AnswerConflict, answer_save, answer_state
 from reviews.services.workloads import newer_version
+
+logger = logging.getLogger(__name__)
 
 STATE_UNANSWERED = "unanswered"
 STATE_ANSWERED = "answered"
@@ -143,6 +147,55 @@ def _conflict_context(form: AnswerForm, current: Answer | None) -> dict[str, Any
     }
 
 
+def _saved_response(
+    request: HttpRequest, workload: Workload, question: Question, answer: Answer
+) -> HttpResponse:
+    go = request.POST.get("go")
+    if go in ("next", "previous") or not request.htmx:
+        target = question.pk
+        if go in ("next", "previous"):
+            previous, following, _ = navigation_for(workload).neighbours(question.pk)
+            step = following if go == "next" else previous
+            target = step.pk if step else question.pk
+        url = reverse(
+            "reviews:question", kwargs={"workload_id": workload.pk, "question_id": target}
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
+        messages.success(request, "Your answer is saved.")
+        return redirect(url)
+    return render(
+        request,
+        "reviews/questionnaire/partials/save_response.html",
+        {
+            "workload": workload,
+            "question": question,
+            "answer": answer,
+            "qnav": navigation_for(workload),
+            "nav": "workloads",
+            "status_state": "saved",
+        },
+    )
+
+
+def _saved_only_response(
+    request: HttpRequest, workload: Workload, question: Question, answer: Answer
+) -> HttpResponse:
+    """ "Saved", the new version and a reload link, built without the database."""
+    url = reverse(
+        "reviews:question", kwargs={"workload_id": workload.pk, "question_id": question.pk}
+    )
+    if not request.htmx:
+        messages.success(request, "Your answer is saved.")
+        return redirect(url)
+    # No request context: its processors could query the database that just failed.
+    html = render_to_string(
+        "reviews/questionnaire/partials/save_saved_only.html",
+        {"answer": answer, "status_state": "saved_stale", "reload_url": url},
+    )
+    return HttpResponse(html)
+
+
 @login_required
 def question_page(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
@@ -176,32 +229,16 @@ def question_page(request: HttpRequest, workload_id: int, question_id: int) -> H
             except AnswerConflict as conflict:
                 extra = _conflict_context(form, conflict.current)
         if saved is not None:
-            go = request.POST.get("go")
-            if go in ("next", "previous") or not request.htmx:
-                target = question.pk
-                if go in ("next", "previous"):
-                    previous, following, _ = navigation_for(workload).neighbours(question.pk)
-                    step = following if go == "next" else previous
-                    target = step.pk if step else question.pk
-                url = reverse(
-                    "reviews:question", kwargs={"workload_id": workload.pk, "question_id": target}
+            try:
+                return _saved_response(request, workload, question, saved.answer)
+            except Exception:
+                # The answer is committed; only building the rest of the response failed (the
+                # database dropped right after the commit, say). The user must hear "saved",
+                # with the new version, or their next edit conflicts with their own save.
+                logger.exception(
+                    "Answer %s saved; its response could not be built", saved.answer.pk
                 )
-                if request.htmx:
-                    return HttpResponseClientRedirect(url)
-                messages.success(request, "Your answer is saved.")
-                return redirect(url)
-            return render(
-                request,
-                "reviews/questionnaire/partials/save_response.html",
-                {
-                    "workload": workload,
-                    "question": question,
-                    "answer": saved.answer,
-                    "qnav": navigation_for(workload),
-                    "nav": "workloads",
-                    "status_state": "saved",
-                },
-            )
+                return _saved_only_response(request, workload, question, saved.answer)
         status_state = "conflict" if extra else "invalid"
         if request.htmx:
             # 200 so htmx swaps the status in; the form on screen keeps the user's input.

@@ -55,10 +55,16 @@
     }
   });
 
-  function failed() {
+  // No answer came back, so whether the save committed is unknown: say so, never "Not saved".
+  // A retry is safe: a save of what is already stored answers "Saved" without a conflict.
+  function failed(event) {
+    var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+    var why = status >= 500 ? "The server had a problem (error " + status + ")."
+      : status ? "The server refused the save (error " + status + "); reload the page if retrying does not help."
+      : "The server could not be reached.";
     setStatus(
-      '<span class="text-danger fw-semibold">Not saved — retry.</span> ' +
-      '<span class="small">Your answer is still on this page.</span> ' +
+      '<span class="text-danger fw-semibold">Not confirmed — retry.</span> ' +
+      '<span class="small">' + why + ' Your answer is still on this page.</span> ' +
       '<button type="submit" class="btn btn-sm btn-outline-danger ms-1">Retry</button>',
       "failed"
     );
