@@ -79,12 +79,13 @@ services:
 	  for i in $$(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done; \
 	fi
 
-# Browser tests (tests/browser) need Chromium and pdftoppm from apt and axe-core from npm; each is
-# installed only when missing.
+# Browser tests (tests/browser) need Chromium and pdftoppm from apt and axe-core from npm; the API
+# walk-through needs curl. Each is installed only when missing.
 browser-deps: $(AXE)
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then \
 	    echo "The browser tests need: $$missing (no apt-get here: install them, or set CHROMIUM=path)."; \

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from questions.models import LensVersion
-from reviews.models import Report, Role, Team, Workload
+from reviews.models import NotApplicableReason, Report, Role, Team, Workload
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -170,3 +170,70 @@ class ReportRequestSerializer(serializers.Serializer):
         default=None,
         help_text="A milestone of this workload; absent or null for the current answers.",
     )
+
+
+# --- questions and answers ----------------------------------------------------------------------
+class ChoiceSerializer(serializers.Serializer):
+    id = serializers.CharField(source="ref", help_text="The best practice's id in the lens.")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    is_none = serializers.BooleanField(help_text='The "None of these" choice.')
+    risk = serializers.CharField(help_text="Native banks: the risk while not followed.")
+    helpful_resource_text = serializers.CharField()
+    helpful_resource_url = serializers.CharField()
+    improvement_plan_text = serializers.CharField()
+    improvement_plan_url = serializers.CharField()
+
+
+class PracticeNotApplicableSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=NotApplicableReason.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class AnswerWriteSerializer(serializers.Serializer):
+    """The whole answer (PUT replaces it); checked by ``answer_save`` like the page's form."""
+
+    selected = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=100,
+        default=list,
+        help_text='Ids of the best practices followed (or only the "None of these" id).',
+    )
+    choices_not_applicable = serializers.DictField(
+        child=PracticeNotApplicableSerializer(),
+        default=dict,
+        help_text="Best practices marked not applicable, by id, with a reason and a note.",
+    )
+    is_applicable = serializers.BooleanField(default=True)
+    reason = serializers.ChoiceField(
+        choices=NotApplicableReason.choices,
+        allow_blank=True,
+        default="",
+        help_text="Required when is_applicable is false.",
+    )
+    notes = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+
+
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id")
+    selected = serializers.ListField(child=serializers.CharField())
+    choices_not_applicable = serializers.DictField(child=PracticeNotApplicableSerializer())
+    is_applicable = serializers.BooleanField()
+    reason = serializers.CharField()
+    notes = serializers.CharField()
+    version = serializers.IntegerField(help_text="Also the ETag; send it back in If-Match.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_by = serializers.IntegerField(source="updated_by_id", allow_null=True)
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    ref = serializers.CharField(help_text="The question's id in the lens.")
+    pillar = serializers.CharField(source="pillar.ref")
+    pillar_name = serializers.CharField(source="pillar.name")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    helpful_resource_text = serializers.CharField()
+    helpful_resource_url = serializers.CharField()
+    risk = serializers.CharField(help_text="UNANSWERED, HIGH, MEDIUM, LOW, NONE or NOT_APPLICABLE.")
+    choices = ChoiceSerializer(many=True, source="choices.all")

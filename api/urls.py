@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from api.views.answers import QuestionViewSet
 from api.views.docs import SwaggerUIView
 from api.views.lenses import LensVersionViewSet
 from api.views.reports import ReportViewSet
@@ -19,6 +20,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("workloads", WorkloadViewSet, basename="workload")
 router.register("lens-versions", LensVersionViewSet, basename="lens-version")
 router.register("workloads/<int:workload_id>/reports", ReportViewSet, basename="report")
+router.register("workloads/<int:workload_id>/questions", QuestionViewSet, basename="question")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

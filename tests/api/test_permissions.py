@@ -62,6 +62,7 @@ def team_b(db):
             "report": report.pk,
             "milestone": milestone.pk,
             "lens-version": workload.lens_version_id,
+            "question": question.pk,
         },
     }
 
