@@ -4,10 +4,11 @@ by the same forms and services the pages use."""
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from questions.models import LensVersion
-from reviews.models import NotApplicableReason, Report, Role, Team, Workload
+from reviews.models import Milestone, NotApplicableReason, Report, Role, Team, Workload
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -237,3 +238,92 @@ class QuestionSerializer(serializers.Serializer):
     helpful_resource_url = serializers.CharField()
     risk = serializers.CharField(help_text="UNANSWERED, HIGH, MEDIUM, LOW, NONE or NOT_APPLICABLE.")
     choices = ChoiceSerializer(many=True, source="choices.all")
+
+
+# --- risks and milestones -----------------------------------------------------------------------
+class RiskCountsSerializer(serializers.Serializer):
+    UNANSWERED = serializers.IntegerField()
+    HIGH = serializers.IntegerField()
+    MEDIUM = serializers.IntegerField()
+    LOW = serializers.IntegerField()
+    NONE = serializers.IntegerField()
+    NOT_APPLICABLE = serializers.IntegerField()
+
+
+class PillarRiskSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    name = serializers.CharField()
+    counts = RiskCountsSerializer()
+    score = serializers.IntegerField(allow_null=True)
+
+
+class QuestionRiskSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    pillar_ref = serializers.CharField()
+    title = serializers.CharField()
+    risk = serializers.CharField()
+
+
+class PlanItemSerializer(serializers.Serializer):
+    pillar_ref = serializers.CharField()
+    question_ref = serializers.CharField()
+    question_title = serializers.CharField()
+    practice_ref = serializers.CharField()
+    practice_title = serializers.CharField()
+    risk = serializers.CharField()
+    improvement_text = serializers.CharField()
+    improvement_url = serializers.CharField()
+
+
+class RiskSummarySerializer(serializers.Serializer):
+    """A scored result: counts of questions by risk, score (0-100, null until an applicable
+    question is answered), per pillar, per question, and the improvement plan."""
+
+    counts = RiskCountsSerializer()
+    score = serializers.IntegerField(allow_null=True)
+    answered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    pillars = PillarRiskSerializer(many=True)
+    questions = QuestionRiskSerializer(many=True)
+    improvement_plan = PlanItemSerializer(many=True)
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["id", "workload", "name", "lens_version", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class MilestoneDetailSerializer(MilestoneSerializer):
+    results = serializers.SerializerMethodField()
+
+    class Meta(MilestoneSerializer.Meta):
+        fields = [*MilestoneSerializer.Meta.fields, "results"]
+        read_only_fields = fields
+
+    @extend_schema_field(RiskSummarySerializer)
+    def get_results(self, milestone: Milestone) -> dict:
+        from reviews import loader
+
+        return RiskSummarySerializer(loader.result_for_milestone(milestone)).data
+
+
+class MilestoneCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class QuestionChangeSerializer(serializers.Serializer):
+    pillar_ref = serializers.CharField()
+    question_ref = serializers.CharField()
+    title = serializers.CharField()
+    risk_before = serializers.CharField(allow_null=True)
+    risk_after = serializers.CharField(allow_null=True)
+    newly_followed = serializers.ListField(child=serializers.CharField())
+    no_longer_followed = serializers.ListField(child=serializers.CharField())
+
+
+class MilestoneCompareSerializer(serializers.Serializer):
+    before = serializers.IntegerField(help_text="The milestone compared from.")
+    after = serializers.IntegerField(allow_null=True, help_text="The milestone, or null: now.")
+    changes = QuestionChangeSerializer(many=True)

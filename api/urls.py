@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.answers import QuestionViewSet
 from api.views.docs import SwaggerUIView
 from api.views.lenses import LensVersionViewSet
+from api.views.milestones import MilestoneViewSet
 from api.views.reports import ReportViewSet
 from api.views.teams import TeamViewSet
 from api.views.workloads import WorkloadViewSet
@@ -21,6 +22,7 @@ router.register("workloads", WorkloadViewSet, basename="workload")
 router.register("lens-versions", LensVersionViewSet, basename="lens-version")
 router.register("workloads/<int:workload_id>/reports", ReportViewSet, basename="report")
 router.register("workloads/<int:workload_id>/questions", QuestionViewSet, basename="question")
+router.register("workloads/<int:workload_id>/milestones", MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -17,12 +17,13 @@ from rest_framework.response import Response
 
 from api.filters import WorkloadFilter
 from api.serializers import (
+    RiskSummarySerializer,
     WorkloadArchiveSerializer,
     WorkloadSerializer,
     WorkloadUpdateSerializer,
     WorkloadWriteSerializer,
 )
-from reviews import access
+from reviews import access, loader
 from reviews.forms import WorkloadForm
 from reviews.models import Workload
 from reviews.services.workloads import (
@@ -124,6 +125,16 @@ class WorkloadViewSet(viewsets.GenericViewSet):
     @extend_schema(request=WorkloadUpdateSerializer)
     def partial_update(self, request, pk: int):
         return self._update(request, partial=True)
+
+    @extend_schema(
+        responses={200: RiskSummarySerializer},
+        description="The workload's risks as they are now: counts by risk and score, per "
+        "pillar and per question, and the improvement plan (the pages' numbers).",
+    )
+    @action(detail=True, methods=["get"])
+    def risks(self, request, pk: int):
+        workload = self.get_workload(access.VIEW)
+        return Response(RiskSummarySerializer(loader.result_for_workload(workload)).data)
 
     @extend_schema(request=WorkloadArchiveSerializer, responses={200: WorkloadSerializer})
     @action(detail=True, methods=["post"])

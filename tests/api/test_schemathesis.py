@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from api.services import token_create
+from questions.models import Question
 from reviews.models import Report
+from reviews.services.milestones import milestone_create
 from tests import factories
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -73,9 +75,17 @@ def test_the_api_matches_its_schema_and_never_fails(live_server, settings, rel_b
     settings.API_THROTTLE_RATE = ""  # the run makes thousands of requests
     member = factories.MembershipFactory(role="architect")
     workload = factories.WorkloadFactory(team=member.team, lens_version=rel_bank)
-    Report.objects.create(workload=workload, lens_version=rel_bank)
+    report = Report.objects.create(workload=workload, lens_version=rel_bank)
+    milestone = milestone_create(workload=workload, name="Baseline", user=member.user)
+    question = Question.objects.filter(pillar__version=rel_bank).order_by("pk").first()
     token = token_create(user=member.user, name="schemathesis", scope="write")[1]
-    env = {"ST_WORKLOAD_ID": str(workload.pk), "ST_TEAM_ID": str(member.team_id)}
+    env = {
+        "ST_WORKLOAD_ID": str(workload.pk),
+        "ST_TEAM_ID": str(member.team_id),
+        "ST_QUESTION_ID": str(question.pk),
+        "ST_MILESTONE_ID": str(milestone.pk),
+        "ST_REPORT_ID": str(report.pk),
+    }
     _run(live_server, token, tmp_path, env)
     # The bank's routes are for administrators: once more with an administrator's token.
     admin = factories.UserFactory(is_staff=True)
