@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from kombu import Connection
 
@@ -26,7 +27,7 @@ def no_backoff():
 def _queued_bodies(broker_url: str) -> list[dict]:
     with Connection(broker_url) as conn:
         client = conn.default_channel.client
-        return [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+        return [json.loads(raw) for raw in client.lrange(settings.CELERY_TASK_DEFAULT_QUEUE, 0, -1)]
 
 
 @pytest.fixture
