@@ -28,7 +28,8 @@ def client_for():
 def worker_factory(transactional_db, tmp_path):
     """Build real Celery workers on the test database and test broker: ``worker_factory()``.
 
-    Returns a not-yet-started ``LiveWorker``; call ``.start()``. Every worker built here is
+    Returns a not-yet-started ``LiveWorker``; call ``.start()``; ``database_url=`` points it at
+    another address of the test database (a proxy a test can cut). Every worker built here is
     stopped at teardown, before pytest-django flushes the database.
     """
     from django.conf import settings
@@ -38,9 +39,9 @@ def worker_factory(transactional_db, tmp_path):
     purge_broker(settings.CELERY_BROKER_URL)
     workers: list[LiveWorker] = []
 
-    def make() -> LiveWorker:
+    def make(*, database_url: str | None = None) -> LiveWorker:
         worker = LiveWorker(
-            database_url=worker_database_url(),
+            database_url=database_url or worker_database_url(),
             broker_url=settings.CELERY_BROKER_URL,
             log_dir=tmp_path,
         )

@@ -73,11 +73,12 @@ class LiveWorker:
         env: dict[str, str] | None = None,
         timeout: float = 60,
         beat: bool = False,
+        concurrency: int = 1,
     ) -> LiveWorker:
         """Start the worker and return once it consumes from the queue.
 
-        ``pool="prefork"`` runs one child process (needed to test hard time limits or child
-        recycling); ``env`` adds or overrides environment variables, e.g.
+        ``pool="prefork"`` runs ``concurrency`` child processes (one by default; needed to test
+        hard time limits or child recycling); ``env`` adds or overrides environment variables, e.g.
         ``{"CELERY_VISIBILITY_TIMEOUT": "5"}``; ``beat=True`` embeds celery beat (the outbox
         relay and the report sweep on their schedules), as ``make run`` does.
         """
@@ -97,7 +98,7 @@ class LiveWorker:
         }
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--loglevel=INFO", f"--pool={pool}", "--concurrency=1",
+            "--loglevel=INFO", f"--pool={pool}", f"--concurrency={concurrency}",
             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", self.hostname,
             # Gossip, mingle and heartbeats talk to other workers: none exist here, and mingle
             # alone costs seconds at start-up.

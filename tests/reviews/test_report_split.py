@@ -15,7 +15,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-WORKER_ONLY = ("weasyprint", "reviews.pdf", "reviews.tasks", "reviews.services.report_worker")
+WORKER_ONLY = (
+    "weasyprint",
+    "reviews.pdf",
+    "reviews.tasks",
+    "reviews.services.report_worker",
+    "config.worker",
+)
 
 SCRIPT = """
 import json, sys
