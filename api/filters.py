@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
-from reviews.models import Workload
+from questions.models import LensVersion
+from reviews.models import Report, Workload
 
 
 class WorkloadFilter(django_filters.FilterSet):
@@ -26,3 +27,20 @@ class WorkloadFilter(django_filters.FilterSet):
     class Meta:
         model = Workload
         fields = ["name", "team", "environment", "lens", "archived"]
+
+
+class ReportFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Report.Status.choices)
+
+    class Meta:
+        model = Report
+        fields = ["status"]
+
+
+class LensVersionFilter(django_filters.FilterSet):
+    lens = django_filters.CharFilter(field_name="lens__slug", help_text="The lens slug.")
+    status = django_filters.ChoiceFilter(choices=LensVersion.Status.choices)
+
+    class Meta:
+        model = LensVersion
+        fields = ["lens", "status"]

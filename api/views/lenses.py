@@ -4,6 +4,7 @@ administrators import (the importer's messages with their JSON paths) and export
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -12,6 +13,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from api.filters import LensVersionFilter
 from api.permissions import STAFF_ONLY
 from api.problems import json_path_pointer, validation_problem
 from api.serializers import LensImportResultSerializer, LensVersionSerializer
@@ -34,7 +36,8 @@ def _problem_entry(problem: str) -> dict[str, str]:
 
 class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = LensVersionSerializer
-    filter_backends = [OrderingFilter]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = LensVersionFilter
     ordering_fields = ["name", "number", "published_at"]
     ordering = ["lens__name", "-number"]
     lookup_value_converter = "int"

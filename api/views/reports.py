@@ -7,13 +7,16 @@ milestone is checked by the page's own form.
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from api.filters import ReportFilter
 from api.renderers import PDFRenderer
 from api.serializers import ReportRequestSerializer, ReportSerializer
 from reviews import access
@@ -24,6 +27,10 @@ from reviews.views.reports import ReportRequestForm, download_filename
 
 class ReportViewSet(viewsets.GenericViewSet):
     serializer_class = ReportSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ReportFilter
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-pk"]
     lookup_value_converter = "int"
 
     def get_queryset(self):
@@ -40,7 +47,9 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     def list(self, request, workload_id: int):
         workload = self._workload(access.VIEW)
-        page = self.paginate_queryset(Report.objects.filter(workload=workload))
+        page = self.paginate_queryset(
+            self.filter_queryset(Report.objects.filter(workload=workload))
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, workload_id: int, pk: int):

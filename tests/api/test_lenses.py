@@ -69,3 +69,10 @@ def test_members_may_not_import_or_export(architect, api_for):
     client = api_for(architect)
     assert client.post(f"{URL}import/", "{}", content_type="application/json").status_code == 403
     assert client.get(f"{URL}{version.pk}/export/").status_code == 403
+
+
+def test_lens_versions_filter_by_lens(architect, api_for):
+    first = factories.make_bank(questions=1)
+    factories.make_bank(questions=1)
+    body = api_for(architect).get(URL, {"lens": first.lens.slug}).json()
+    assert [v["id"] for v in body["results"]] == [first.pk]

@@ -88,3 +88,15 @@ def test_past_the_request_rate_the_api_answers_429_with_the_reason(architect, ap
     assert response.status_code == 429
     assert "the most allowed" in response.content.decode()
     assert Report.objects.count() == 1
+
+
+def test_reports_filter_by_status(architect, api_for):
+    workload = factories.WorkloadFactory(team=architect.memberships.get().team)
+    Report.objects.create(workload=workload, lens_version=workload.lens_version)
+    Report.objects.create(
+        workload=workload, lens_version=workload.lens_version, status=Report.Status.FAILED
+    )
+    client = api_for(architect)
+    body = client.get(_url(workload), {"status": "failed"}).json()
+    assert [r["status"] for r in body["results"]] == ["failed"]
+    assert client.get(_url(workload)).json()["count"] == 2
