@@ -374,6 +374,11 @@ REPORT_RATE_PER_TEAM = env_int("REPORT_RATE_PER_TEAM", 60)
 REPORT_KEEP_LAST = env_int("REPORT_KEEP_LAST", 5)
 REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 30)
 REPORT_RETENTION_INTERVAL = env_int("REPORT_RETENTION_INTERVAL", 3600)
+# Audit events older than this many days are deleted by a daily beat task (0: kept forever).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
+# Lens files one user may import (admin, API) or export per LENS_RATE_WINDOW seconds.
+LENS_RATE_WINDOW = env_int("LENS_RATE_WINDOW", 3600)
+LENS_RATE_PER_USER = env_int("LENS_RATE_PER_USER", 30)
 CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reviews.tasks.sweep_reports",
@@ -385,6 +390,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(OUTBOX_RELAY_INTERVAL),
         # A tick that waited longer than the interval is replaced by the next one.
         "options": {"expires": float(OUTBOX_RELAY_INTERVAL)},
+    },
+    "audit-retention": {
+        "task": "accounts.tasks.expire_audit_events",
+        "schedule": 86400.0,
+        "options": {"expires": 86400.0},
     },
     "report-retention": {
         "task": "reviews.tasks.expire_reports",

@@ -19,13 +19,21 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from accounts.audit import audit_record
 from questions import rules as rule_engine
+from questions.audit_actions import LensAction
 from questions.content import version_tree
 from questions.diff import diff_trees
 from questions.exporter import export_filename, version_export_bytes
-from questions.importer import MAX_FILE_BYTES, LensFileError, lens_import
+from questions.importer import MAX_FILE_BYTES, LensFileError, lens_import, lens_import_refused
+from questions.limits import LensLimitReached, lens_rate_check
 from questions.models import Choice, Lens, LensVersion, Pillar, Question, Risk, RiskRule
-from questions.services import DraftNotPublishable, draft_create, draft_publish
+from questions.services import (
+    DraftNotPublishable,
+    draft_create,
+    draft_publish,
+    version_deprecate,
+)
 from questions.validation import tree_problems
 
 
@@ -158,9 +166,7 @@ class LensVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected published versions as deprecated")
     def deprecate(self, request: HttpRequest, queryset) -> None:
         # Deprecating is the one change a published version accepts (see models.py).
-        count = queryset.filter(status=LensVersion.Status.PUBLISHED).update(
-            status=LensVersion.Status.DEPRECATED
-        )
+        count = version_deprecate(versions=list(queryset), actor=request.user, request=request)
         self.message_user(request, f"{count} version(s) marked as deprecated.")
 
     @admin.display(description="Export")
@@ -258,15 +264,22 @@ class LensVersionAdmin(admin.ModelAdmin):
         problems: list[str] = []
         if request.method == "POST":
             form = ImportForm(request.POST, request.FILES)
+            try:
+                lens_rate_check(user=request.user)
+            except LensLimitReached as exc:
+                form.add_error(None, str(exc))
             if form.is_valid():
                 try:
                     result = lens_import(
                         data=form.cleaned_data["file"].read(),
                         publish=form.cleaned_data["publish"],
                         label=form.cleaned_data["label"],
+                        actor=request.user,
+                        request=request,
                     )
                 except LensFileError as exc:
                     problems = exc.problems
+                    lens_import_refused(problems=problems, actor=request.user, request=request)
                 else:
                     notify = messages.success if result.created else messages.info
                     notify(request, result.summary())
@@ -292,7 +305,14 @@ class LensVersionAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         self._require(request, "view")
         version = get_object_or_404(LensVersion.objects.select_related("lens"), pk=pk)
-        response = HttpResponse(version_export_bytes(version), content_type="application/json")
+        try:
+            lens_rate_check(user=request.user)
+        except LensLimitReached as exc:
+            messages.error(request, str(exc))
+            return redirect("admin:questions_lensversion_change", pk)
+        body = version_export_bytes(version)
+        audit_record(action=LensAction.EXPORTED, request=request, target=version)
+        response = HttpResponse(body, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(version)}"'
         return response
 
@@ -301,7 +321,7 @@ class LensVersionAdmin(admin.ModelAdmin):
         version = get_object_or_404(LensVersion.objects.select_related("lens"), pk=pk)
         if request.method != "POST":
             return redirect("admin:questions_lensversion_change", pk)
-        draft = draft_create(version=version)
+        draft = draft_create(version=version, actor=request.user, request=request)
         messages.success(request, f"Created draft {draft} as a copy of version {version.number}.")
         return redirect("admin:questions_lensversion_change", draft.pk)
 
@@ -346,7 +366,7 @@ class LensVersionAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:questions_lensversion_compare", pk)
         try:
-            draft_publish(version=version)
+            draft_publish(version=version, actor=request.user, request=request)
         except DraftNotPublishable as exc:
             for problem in exc.problems:
                 messages.error(request, problem)

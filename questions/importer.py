@@ -30,7 +30,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.audit import audit_record
 from questions import rules as rule_engine
+from questions.audit_actions import LensAction
 from questions.content import Tree, content_hash, normalize, version_create, version_tree
 from questions.coverage import is_none_title, tree_coverage
 from questions.models import Lens, LensVersion, Risk
@@ -591,7 +593,14 @@ def _lens_for(name: str, description: str) -> Lens:
 
 
 @transaction.atomic
-def lens_import(*, data: bytes | str, publish: bool = False, label: str = "") -> ImportResult:
+def lens_import(
+    *,
+    data: bytes | str,
+    publish: bool = False,
+    label: str = "",
+    actor: Any = None,
+    request: Any = None,
+) -> ImportResult:
     """Validate and import a custom-lens file as a new version (a draft unless ``publish``).
 
     A lens with the same name gets a new version; otherwise a new lens is created. Raises
@@ -609,10 +618,30 @@ def lens_import(*, data: bytes | str, publish: bool = False, label: str = "") ->
     }
     same = _identical_version(tree)
     if same is not None:
-        return ImportResult(version=same, warnings=warnings, created=False, **counts)
-    lens = _lens_for(tree["name"], tree["description"])
-    version = version_create(lens=lens, tree=tree, label=label, publish=publish)
-    return ImportResult(version=version, warnings=warnings, **counts)
+        result = ImportResult(version=same, warnings=warnings, created=False, **counts)
+    else:
+        lens = _lens_for(tree["name"], tree["description"])
+        version = version_create(lens=lens, tree=tree, label=label, publish=publish)
+        result = ImportResult(version=version, warnings=warnings, **counts)
+    audit_record(
+        action=LensAction.IMPORTED,
+        actor=actor,
+        request=request,
+        target=result.version,
+        data={"created": result.created, "published": publish},
+    )
+    return result
+
+
+def lens_import_refused(*, problems: list[str], actor: Any = None, request: Any = None) -> None:
+    """Record a refused import (after ``lens_import`` rolled back): it counts against the
+    rate like an accepted one."""
+    audit_record(
+        action=LensAction.IMPORT_REFUSED,
+        actor=actor,
+        request=request,
+        data={"problems": len(problems), "first": problems[0][:200] if problems else ""},
+    )
 
 
 def _identical_version(tree: Tree) -> LensVersion | None:

@@ -7,18 +7,21 @@ from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from accounts.audit import audit_record
 from api.filters import LensVersionFilter
 from api.permissions import STAFF_ONLY
 from api.problems import json_path_pointer, validation_problem
 from api.serializers import LensImportResultSerializer, LensVersionSerializer
+from questions.audit_actions import LensAction
 from questions.exporter import export_filename, version_export_bytes
-from questions.importer import LensFileError, lens_import
+from questions.importer import LensFileError, lens_import, lens_import_refused
+from questions.limits import LensLimitReached, lens_rate_check
 from questions.models import LensVersion
 
 
@@ -55,7 +58,15 @@ class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], permission_classes=STAFF_ONLY)
     def export(self, request, pk: int):
         version = self.get_object()
-        response = HttpResponse(version_export_bytes(version), content_type="application/json")
+        try:
+            lens_rate_check(user=request.user)
+        except LensLimitReached as exc:
+            raise exceptions.Throttled(detail=str(exc)) from None
+        body = version_export_bytes(version)
+        audit_record(
+            action=LensAction.EXPORTED, request=request, target=version, data={"via": "api"}
+        )
+        response = HttpResponse(body, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(version)}"'
         return response
 
@@ -84,8 +95,15 @@ class LensVersionViewSet(viewsets.ReadOnlyModelViewSet):
         # The raw bytes, not the parsed body: the importer applies its own size limit, BOM
         # handling and JSON errors with positions.
         try:
-            result = lens_import(data=request.body, **options.validated_data)
+            lens_rate_check(user=request.user)
+        except LensLimitReached as exc:
+            raise exceptions.Throttled(detail=str(exc)) from None
+        try:
+            result = lens_import(
+                data=request.body, actor=request.user, request=request, **options.validated_data
+            )
         except LensFileError as error:
+            lens_import_refused(problems=error.problems, actor=request.user, request=request)
             return validation_problem([_problem_entry(p) for p in error.problems])
         body = LensImportResultSerializer(result).data
         return Response(

@@ -16,10 +16,12 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts.audit import audit_record
 from api.filters import ReportFilter
 from api.renderers import PDFRenderer
 from api.serializers import ReportRequestSerializer, ReportSerializer
 from reviews import access
+from reviews.audit_actions import ReviewAction
 from reviews.models import Report
 from reviews.services.reports import ReportLimitReached, report_request
 from reviews.views.reports import ReportRequestForm, download_filename
@@ -75,7 +77,10 @@ class ReportViewSet(viewsets.GenericViewSet):
             )
         try:
             report = report_request(
-                workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
+                workload=workload,
+                milestone=form.cleaned_data["milestone"],
+                user=request.user,
+                request=request,
             )
         except ReportLimitReached as exc:
             raise exceptions.Throttled(detail=str(exc)) from None
@@ -99,6 +104,14 @@ class ReportViewSet(viewsets.GenericViewSet):
             handle = report.file.open("rb")
         except FileNotFoundError:
             raise Http404("The report file is missing; request a new report.") from None
+        report.workload = workload
+        audit_record(
+            action=ReviewAction.REPORT_DOWNLOADED,
+            request=request,
+            target=report,
+            team=workload.team_id,
+            data={"workload": workload.pk, "via": "api"},
+        )
         response = FileResponse(
             handle,
             as_attachment=True,

@@ -105,7 +105,7 @@ class WorkloadViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("Only architects create workloads.")
         data = _cleaned(form)
         team = data.pop("team")
-        workload = workload_create(team=team, user=request.user, data=data)
+        workload = workload_create(team=team, user=request.user, data=data, request=request)
         workload = access.get_workload_or_404(request.user, workload.pk, access.VIEW)
         return Response(self.get_serializer(workload).data, status=status.HTTP_201_CREATED)
 
@@ -115,7 +115,7 @@ class WorkloadViewSet(viewsets.GenericViewSet):
         values.is_valid(raise_exception=True)
         merged = {**_instance_values(workload), **values.validated_data}
         form = WorkloadForm(_form_data(merged), instance=workload, user=request.user)
-        workload_update(workload=workload, data=_cleaned(form))
+        workload_update(workload=workload, data=_cleaned(form), actor=request.user, request=request)
         return Response(self.get_serializer(workload).data)
 
     @extend_schema(request=WorkloadUpdateSerializer)
@@ -142,5 +142,10 @@ class WorkloadViewSet(viewsets.GenericViewSet):
         workload = self.get_workload(access.EDIT)
         values = WorkloadArchiveSerializer(data=request.data)
         values.is_valid(raise_exception=True)
-        workload_archive(workload=workload, archived=values.validated_data["archived"])
+        workload_archive(
+            workload=workload,
+            archived=values.validated_data["archived"],
+            actor=request.user,
+            request=request,
+        )
         return Response(self.get_serializer(workload).data)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.audit import audit_record
 from reviews import loader, scoring
+from reviews.audit_actions import ReviewAction
 from reviews.models import Answer, Milestone, Workload
 from webhooks import payloads
 from webhooks.events import EventType
@@ -48,7 +50,7 @@ def _snapshot_answers(workload: Workload) -> tuple[dict, dict[str, scoring.Answe
 
 
 @transaction.atomic
-def milestone_create(*, workload: Workload, name: str, user) -> Milestone:
+def milestone_create(*, workload: Workload, name: str, user, request=None) -> Milestone:
     """Freeze the workload's answers, computed results and lens version under ``name``.
 
     Raises ``ValidationError`` (nothing written) for an empty, too long or already used name,
@@ -87,6 +89,14 @@ def milestone_create(*, workload: Workload, name: str, user) -> Milestone:
         created_by=user if getattr(user, "is_authenticated", False) else None,
         answers=stored,
         results=results,
+    )
+    audit_record(
+        action=ReviewAction.MILESTONE_CREATED,
+        actor=user,
+        request=request,
+        target=milestone,
+        team=workload.team_id,
+        data={"workload": workload.pk},
     )
     webhook_event_emit(
         event=EventType.MILESTONE_TAKEN,

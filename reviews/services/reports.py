@@ -15,7 +15,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from config.outbox import outbox_enqueue
+from reviews.audit_actions import ReviewAction
 from reviews.models import Milestone, Report, Team, Workload
 from reviews.services.report_limits import ReportLimitReached, report_rate_check
 
@@ -33,7 +35,9 @@ def report_queue(*, report_id: int, countdown: float | None = None) -> None:
 
 
 # --- Requesting -------------------------------------------------------------------------------
-def report_request(*, workload: Workload, milestone: Milestone | None = None, user) -> Report:
+def report_request(
+    *, workload: Workload, milestone: Milestone | None = None, user, request=None
+) -> Report:
     """A new report of the workload's current state (or of ``milestone``), queued on commit.
 
     While a report of the same workload and milestone is still queued or rendering, that one
@@ -61,10 +65,18 @@ def report_request(*, workload: Workload, milestone: Milestone | None = None, us
             requested_by=user,
         )
         report_queue(report_id=report.pk)
+        audit_record(
+            action=ReviewAction.REPORT_REQUESTED,
+            actor=user,
+            request=request,
+            target=report,
+            team=workload.team_id,
+            data={"workload": workload.pk, "milestone": milestone.pk if milestone else None},
+        )
     return report
 
 
-def report_retry(*, report: Report) -> bool:
+def report_retry(*, report: Report, actor=None, request=None) -> bool:
     """Re-queue a failed report with a fresh set of attempts. False if it was not failed."""
     with transaction.atomic():
         updated = Report.objects.filter(pk=report.pk, status=Status.FAILED).update(
@@ -77,6 +89,13 @@ def report_retry(*, report: Report) -> bool:
         )
         if updated:
             report_queue(report_id=report.pk)
+            audit_record(
+                action=ReviewAction.REPORT_RETRIED,
+                actor=actor,
+                request=request,
+                target=report,
+                team=report.workload.team_id,
+            )
     if updated:
         report.refresh_from_db()
     return bool(updated)

@@ -10,8 +10,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from questions.banks import REL_BANK_SLUG
 from questions.models import Choice, LensVersion, Question
+from reviews.audit_actions import ReviewAction
 from reviews.models import Answer, AnswerChange, Team, Workload
 from reviews.services.answers import answer_state
 
@@ -69,18 +71,28 @@ def newer_version(version: LensVersion) -> LensVersion | None:
 
 
 @transaction.atomic
-def workload_create(*, team: Team, user, data: dict[str, Any]) -> Workload:
+def workload_create(*, team: Team, user, data: dict[str, Any], request=None) -> Workload:
     fields = {k: data[k] for k in WORKLOAD_FIELDS if k in data}
     try:
         with transaction.atomic():
-            return Workload.objects.create(team=team, created_by=user, **fields)
+            workload = Workload.objects.create(team=team, created_by=user, **fields)
     except IntegrityError:
         # The form checks the name first; this covers two people creating it at once.
         raise ValidationError({"name": _DUPLICATE_NAME}) from None
+    audit_record(
+        action=ReviewAction.WORKLOAD_CREATED,
+        actor=user,
+        request=request,
+        target=workload,
+        team=team,
+    )
+    return workload
 
 
 @transaction.atomic
-def workload_update(*, workload: Workload, data: dict[str, Any]) -> Workload:
+def workload_update(
+    *, workload: Workload, data: dict[str, Any], actor=None, request=None
+) -> Workload:
     # The lens version changes only through workload_upgrade_lens, which carries answers over.
     for key in WORKLOAD_FIELDS:
         if key in data and key != "lens_version":
@@ -91,13 +103,29 @@ def workload_update(*, workload: Workload, data: dict[str, Any]) -> Workload:
             workload.save()
     except IntegrityError:
         raise ValidationError({"name": _DUPLICATE_NAME}) from None
+    audit_record(
+        action=ReviewAction.WORKLOAD_EDITED,
+        actor=actor,
+        request=request,
+        target=workload,
+        team=workload.team_id,
+    )
     return workload
 
 
 @transaction.atomic
-def workload_archive(*, workload: Workload, archived: bool = True) -> Workload:
+def workload_archive(
+    *, workload: Workload, archived: bool = True, actor=None, request=None
+) -> Workload:
     workload.archived_at = timezone.now() if archived else None
     Workload.objects.filter(pk=workload.pk).update(archived_at=workload.archived_at)
+    audit_record(
+        action=ReviewAction.WORKLOAD_ARCHIVED if archived else ReviewAction.WORKLOAD_RESTORED,
+        actor=actor,
+        request=request,
+        target=workload,
+        team=workload.team_id,
+    )
     return workload
 
 
@@ -193,7 +221,9 @@ def upgrade_plan(*, workload: Workload, to_version: LensVersion) -> UpgradePlan:
 
 
 @transaction.atomic
-def workload_upgrade_lens(*, workload: Workload, to_version: LensVersion, user) -> UpgradePlan:
+def workload_upgrade_lens(
+    *, workload: Workload, to_version: LensVersion, user, request=None
+) -> UpgradePlan:
     """Move the workload to ``to_version``, carrying answers over by ids.
 
     Answers to questions that no longer exist stay attached to the old question (kept, not
@@ -228,4 +258,12 @@ def workload_upgrade_lens(*, workload: Workload, to_version: LensVersion, user) 
         )
     AnswerChange.objects.bulk_create(changes)
     Workload.objects.filter(pk=workload.pk).update(lens_version=to_version, updated_at=now)
+    audit_record(
+        action=ReviewAction.WORKLOAD_LENS_UPGRADED,
+        actor=user,
+        request=request,
+        target=workload,
+        team=workload.team_id,
+        data={"from": str(plan.from_version), "to": str(to_version)},
+    )
     return plan

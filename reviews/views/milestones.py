@@ -68,7 +68,10 @@ def milestone_new(request: HttpRequest, workload_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             milestone = milestone_create(
-                workload=workload, name=form.cleaned_data["name"], user=request.user
+                workload=workload,
+                name=form.cleaned_data["name"],
+                user=request.user,
+                request=request,
             )
         except ValidationError as error:
             form.add_error("name", error)

@@ -15,7 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.audit import audit_record
 from reviews import access
+from reviews.audit_actions import ReviewAction
 from reviews.models import Milestone, Report, Workload
 from reviews.services.reports import ReportLimitReached, report_request, report_retry
 
@@ -40,9 +42,11 @@ class ReportRequestForm(forms.Form):
 
 def _report_or_404(workload: Workload, report_id: int) -> Report:
     try:
-        return Report.objects.select_related("milestone").get(pk=report_id, workload=workload)
+        report = Report.objects.select_related("milestone").get(pk=report_id, workload=workload)
     except Report.DoesNotExist:
         raise Http404("No such report") from None
+    report.workload = workload  # already loaded, with the user's role: no second query
+    return report
 
 
 def _panel_context(request: HttpRequest, workload: Workload, form=None) -> dict:
@@ -79,7 +83,10 @@ def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
         asked_at = timezone.now()
         try:
             report = report_request(
-                workload=workload, milestone=form.cleaned_data["milestone"], user=request.user
+                workload=workload,
+                milestone=form.cleaned_data["milestone"],
+                user=request.user,
+                request=request,
             )
         except ReportLimitReached as exc:
             form.add_error(None, str(exc))
@@ -122,7 +129,7 @@ def report_status(request: HttpRequest, workload_id: int, report_id: int) -> Htt
 def report_retry_view(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     report = _report_or_404(workload, report_id)
-    if not report_retry(report=report) and not request.htmx:
+    if not report_retry(report=report, actor=request.user, request=request) and not request.htmx:
         messages.info(request, "That report is not failed, so there is nothing to retry.")
     if request.htmx:
         return render(
@@ -150,6 +157,13 @@ def report_download(request: HttpRequest, workload_id: int, report_id: int) -> F
         handle = report.file.open("rb")
     except FileNotFoundError:
         raise Http404("The report file is missing; request a new report") from None
+    audit_record(
+        action=ReviewAction.REPORT_DOWNLOADED,
+        request=request,
+        target=report,
+        team=workload.team_id,
+        data={"workload": workload.pk},
+    )
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -70,7 +70,7 @@ def workload_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         team = data.pop("team")
         try:
-            workload = workload_create(team=team, user=request.user, data=data)
+            workload = workload_create(team=team, user=request.user, data=data, request=request)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -92,7 +92,9 @@ def workload_edit(request: HttpRequest, workload_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            workload_update(workload=workload, data=form.cleaned_data)
+            workload_update(
+                workload=workload, data=form.cleaned_data, actor=request.user, request=request
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -111,7 +113,7 @@ def workload_archive_view(request: HttpRequest, workload_id: int) -> HttpRespons
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     if request.method == "POST":
         archive = request.POST.get("archive", "1") != "0"
-        workload_archive(workload=workload, archived=archive)
+        workload_archive(workload=workload, archived=archive, actor=request.user, request=request)
         if archive:
             messages.success(request, f"“{workload.name}” is archived. It is hidden from lists.")
             return redirect("reviews:workload_list")
@@ -132,7 +134,7 @@ def workload_upgrade(request: HttpRequest, workload_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             plan = workload_upgrade_lens(
-                workload=workload, to_version=to_version, user=request.user
+                workload=workload, to_version=to_version, user=request.user, request=request
             )
         except ValidationError as error:
             # Someone else upgraded between this page's read and the row lock.

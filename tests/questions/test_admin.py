@@ -294,8 +294,8 @@ def test_import_page_imports_a_good_file(admin_client, db):
 
 def test_export_download_is_the_lens_json(admin_client, rel_bank, django_assert_num_queries):
     url = reverse("admin:questions_lensversion_export", args=[rel_bank.pk])
-    # session, user, version+lens, 4 for the tree
-    with django_assert_num_queries(7):
+    # session, user, version+lens, the export rate (audit events), 4 for the tree, audit event
+    with django_assert_num_queries(9):
         response = admin_client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="rel-3-5-v1.json"'

@@ -233,9 +233,9 @@ def test_taking_a_milestone_runs_a_fixed_number_of_queries(
 ):
     client = client_for(lead.user)
     url = reverse("reviews:milestone_new", args=[workload.pk])
-    # session, user, workload; savepoint, row lock, names, answers, bank (5), insert,
-    # webhook endpoints wanting the event, release
-    with django_assert_num_queries(15):
+    # session, user, workload; savepoint, row lock, names, answers, bank (5), insert, audit
+    # event, webhook endpoints wanting the event, release
+    with django_assert_num_queries(16):
         response = client.post(url, {"name": "Baseline"})
     assert response.status_code == 302
 

@@ -77,9 +77,9 @@ def test_requesting_with_htmx_returns_the_panel_with_the_new_report_polling(
     client = client_for(member)
     client.get(_url("report_list", workload))  # warm the session
     # session, user, workload+role, milestones (form), lock the team row, pending report of the
-    # workload?, the rates (one aggregate), insert report + outbox message (+ savepoint pair),
-    # reports list, milestones again for the fresh form's choices
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(12):
+    # workload?, the rates (one aggregate), insert report + outbox message + audit event
+    # (+ savepoint pair), reports list, milestones again for the fresh form's choices
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(13):
         response = client.post(_url("report_request", workload), HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -153,11 +153,11 @@ def test_retrying_a_failed_report_queues_it_again_with_fresh_attempts(
     report = _report(workload, status=Report.Status.FAILED, attempts=3, error="Stopped.")
     client = client_for(member)
     client.get(_url("report_list", workload))
-    # session, user, workload+role, report, conditional update + outbox message (+ savepoint
-    # pair), refresh
+    # session, user, workload+role, report, conditional update + outbox message + audit event
+    # (+ savepoint pair), refresh
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
-        django_assert_num_queries(9),
+        django_assert_num_queries(10),
     ):
         response = client.post(_url("report_retry", workload, report), HTTP_HX_REQUEST="true")
     report.refresh_from_db()
@@ -173,8 +173,8 @@ def test_download_streams_the_pdf_as_an_attachment_named_after_the_workload_and_
 ):
     report = _ready_report(workload)
     client = client_for(member)
-    # session, user, workload+role, report
-    with django_assert_num_queries(4):
+    # session, user, workload+role, report, audit event (who downloaded it)
+    with django_assert_num_queries(5):
         response = client.get(_url("report_download", workload, report))
 
     assert response.status_code == 200
