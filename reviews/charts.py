@@ -85,8 +85,29 @@ class TrendPoint:
     medium: int
 
 
-def _short(label: str, limit: int = 14) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _lines(label: str, width: int = 16, most: int = 2) -> list[str]:
+    """A label wrapped at spaces into at most ``most`` lines of about ``width`` characters;
+    only what still does not fit is cut (the chart's description has every label in full)."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        while len(word) > width:  # a long word alone: split it
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines or [""]
 
 
 def trend_svg(
@@ -96,8 +117,8 @@ def trend_svg(
     chart_id: str = "trend-chart",
 ) -> SafeString:
     """High and medium risk counts per milestone, oldest first, as two labelled lines."""
-    left, right, top, bottom = 56, 56, 40, 44
-    step = 110
+    left, right, top, bottom = 64, 64, 40, 56
+    step = 140
     width = max(left + right + step * max(len(points) - 1, 1), 360)
     plot_h = 160
     height = top + plot_h + bottom
@@ -134,8 +155,15 @@ def trend_svg(
         ("medium", COLOURS[scoring.MEDIUM], ' stroke-dasharray="6 4"'),
     ):
         coords = [(x(i), y(getattr(p, series))) for i, p in enumerate(points)]
-        if len(coords) > 1:
-            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+        if len(coords) == 1:
+            # One milestone: a short stretch of the series' line, so that its value reads as
+            # a point of that series rather than a number floating on its own.
+            (cx, cy) = coords[0]
+            coords_line = [(cx - 28, cy), (cx + 28, cy)]
+        else:
+            coords_line = coords
+        if coords_line:
+            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords_line)
             parts.append(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3"{dash}/>'
             )
@@ -155,9 +183,13 @@ def trend_svg(
                 f'font-size="12" font-weight="600" fill="#212529">{value}</text>'
             )
     for i, point in enumerate(points):
+        lines = "".join(
+            f'<tspan x="{x(i):.1f}" dy="{0 if n == 0 else 14}">{escape(line)}</tspan>'
+            for n, line in enumerate(_lines(point.label))
+        )
         parts.append(
-            f'<text x="{x(i):.1f}" y="{top + plot_h + 36}" text-anchor="middle" '
-            f'font-size="12" fill="#212529">{escape(_short(point.label))}</text>'
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 24}" text-anchor="middle" '
+            f'font-size="12" fill="#212529">{lines}</text>'
         )
     desc = (
         "; ".join(f"{p.label}: {p.high} high, {p.medium} medium" for p in points)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -11,7 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 
 from questions.models import Choice, LensVersion, Question
-from reviews.models import Answer, NotApplicableReason, Role, Team, Workload
+from reviews.models import (
+    MAX_ACCOUNT_IDS,
+    Answer,
+    NotApplicableReason,
+    Role,
+    Team,
+    Workload,
+    validate_account_ids,
+)
 from reviews.services.answers import NOTES_MAX, PRACTICE_NOTE_MAX
 from reviews.services.workloads import default_lens_version, published_versions
 
@@ -42,6 +51,24 @@ class RegionsField(forms.CharField):
             raise ValidationError("Region names cannot contain null characters.")
 
 
+class AccountIdsField(forms.CharField):
+    """Account ids separated by commas, spaces or new lines; stored as a list of strings."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return list(dict.fromkeys(part for part in re.split(r"[\s,;]+", text) if part))
+
+    def validate(self, value: list[str]) -> None:
+        validate_account_ids(value)
+
+
 class LensVersionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: LensVersion) -> str:
         label = f" ({obj.label})" if obj.label else ""
@@ -53,6 +80,12 @@ class WorkloadForm(forms.ModelForm):
         required=False,
         max_length=1000,
         help_text="Separate regions with commas, e.g. eu-west-1, eu-central-1.",
+    )
+    account_ids = AccountIdsField(
+        label="AWS account ids",
+        required=False,
+        max_length=MAX_ACCOUNT_IDS * 14,
+        help_text=f"Up to {MAX_ACCOUNT_IDS} ids of 12 digits, separated by commas or spaces.",
     )
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     architectural_design = forms.URLField(
@@ -78,6 +111,8 @@ class WorkloadForm(forms.ModelForm):
             "environment",
             "lens_version",
             "regions",
+            "account_ids",
+            "owner",
             "review_owner",
             "architectural_design",
             "industry",
@@ -91,6 +126,7 @@ class WorkloadForm(forms.ModelForm):
             "name": "3 to 100 characters, unique within the team.",
             "description": "3 to 250 characters: what the workload does and for whom.",
             "review_owner": "Who answers for this review.",
+            "owner": "Who is accountable for the workload itself (a person or a team).",
         }
 
     def __init__(self, *args: Any, user, **kwargs: Any) -> None:
@@ -128,8 +164,12 @@ class WorkloadForm(forms.ModelForm):
             ),
             *(["lens_version"] if creating else []),
             Row(
+                Column("owner", css_class="col-md-6"),
                 Column("review_owner", css_class="col-md-6"),
+            ),
+            Row(
                 Column("industry", css_class="col-md-6"),
+                Column("account_ids", css_class="col-md-6"),
             ),
             "architectural_design",
             "notes",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -96,6 +99,29 @@ class WorkloadQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
 
+MAX_ACCOUNT_IDS = 100  # as in the AWS Well-Architected Tool
+ACCOUNT_ID = re.compile(r"[0-9]{12}\Z")
+
+
+def validate_account_ids(value: list) -> None:
+    """At most 100 AWS account ids, each exactly 12 digits (leading zeros kept)."""
+    if not isinstance(value, list):
+        raise ValidationError("Account ids must be a list.", code="invalid")
+    bad = [str(v)[:20] for v in value if not isinstance(v, str) or not ACCOUNT_ID.match(v)]
+    if bad:
+        raise ValidationError(
+            "An AWS account id is 12 digits; not: %(bad)s.",
+            code="invalid_account_id",
+            params={"bad": ", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")},
+        )
+    if len(value) > MAX_ACCOUNT_IDS:
+        raise ValidationError(
+            "At most %(max)d account ids; these are %(n)d.",
+            code="too_many_account_ids",
+            params={"max": MAX_ACCOUNT_IDS, "n": len(value)},
+        )
+
+
 class Workload(models.Model):
     class Environment(models.TextChoices):
         PRODUCTION = "PRODUCTION", "Production"
@@ -109,6 +135,10 @@ class Workload(models.Model):
     )
     regions = models.JSONField(default=list, blank=True)
     review_owner = models.CharField(max_length=255, blank=True)
+    owner = models.CharField("workload owner", max_length=255, blank=True)
+    account_ids = models.JSONField(
+        "AWS account ids", default=list, blank=True, validators=[validate_account_ids]
+    )
     architectural_design = models.URLField("architectural design link", max_length=2048, blank=True)
     industry = models.CharField(max_length=100, blank=True)
     notes = models.TextField(max_length=2084, blank=True)

@@ -14,7 +14,7 @@ from accounts.audit import audit_record
 from questions.banks import REL_BANK_SLUG
 from questions.models import Choice, LensVersion, Question
 from reviews.audit_actions import ReviewAction
-from reviews.models import Answer, AnswerChange, Team, Workload
+from reviews.models import Answer, AnswerChange, Team, Workload, validate_account_ids
 from reviews.services.answers import answer_state
 
 # The shipped REL 3-5 bank is the default lens of new workloads.
@@ -25,6 +25,8 @@ WORKLOAD_FIELDS = (
     "description",
     "environment",
     "regions",
+    "account_ids",
+    "owner",
     "review_owner",
     "architectural_design",
     "industry",
@@ -70,9 +72,18 @@ def newer_version(version: LensVersion) -> LensVersion | None:
     )
 
 
+def _check_account_ids(data: dict[str, Any]) -> None:
+    if "account_ids" in data:
+        try:
+            validate_account_ids(data["account_ids"])
+        except ValidationError as exc:
+            raise ValidationError({"account_ids": exc.messages}) from None
+
+
 @transaction.atomic
 def workload_create(*, team: Team, user, data: dict[str, Any], request=None) -> Workload:
     fields = {k: data[k] for k in WORKLOAD_FIELDS if k in data}
+    _check_account_ids(fields)
     try:
         with transaction.atomic():
             workload = Workload.objects.create(team=team, created_by=user, **fields)
@@ -94,6 +105,7 @@ def workload_update(
     *, workload: Workload, data: dict[str, Any], actor=None, request=None
 ) -> Workload:
     # The lens version changes only through workload_upgrade_lens, which carries answers over.
+    _check_account_ids(data)
     for key in WORKLOAD_FIELDS:
         if key in data and key != "lens_version":
             setattr(workload, key, data[key])

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from accounts.onboarding import next_steps
 from reviews import loader, scoring
 from reviews.models import Workload
+from reviews.search import WorkloadSearch, search_context
 
 PAGE_SIZE = 25
 DEFAULT_SORT = "-high"
@@ -52,11 +53,16 @@ SORTS = {
 }
 
 
-def dashboard_rows(user) -> list[DashboardRow]:
-    """Every active workload ``user`` may see, scored (7 queries whatever their number)."""
+def visible_workloads(user):
+    return Workload.objects.visible_to(user).active()
+
+
+def dashboard_rows(user, search: WorkloadSearch | None = None) -> list[DashboardRow]:
+    """Every active workload ``user`` may see that ``search`` keeps, scored (7 queries whatever
+    their number)."""
+    search = search or WorkloadSearch()
     workloads = list(
-        Workload.objects.visible_to(user)
-        .active()
+        search.filter_queryset(visible_workloads(user))
         .select_related("team")
         .annotate(last_answer_at=Max("answers__updated_at"))
         .order_by("name", "pk")
@@ -65,6 +71,8 @@ def dashboard_rows(user) -> list[DashboardRow]:
     rows = []
     for workload in workloads:
         result = results[workload.pk]
+        if not search.keeps(result):
+            continue
         changes = [workload.updated_at, workload.last_answer_at]
         rows.append(
             DashboardRow(
@@ -94,14 +102,15 @@ def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
     return sorted(by_name, key=SORTS[key][1], reverse=descending)
 
 
-def _params(team: str, environment: str, sort: str) -> dict[str, str]:
-    params = {"team": team, "environment": environment, "sort": sort}
+def _params(search: WorkloadSearch, team: str, environment: str, sort: str) -> dict[str, str]:
+    params = {**search.params(), "team": team, "environment": environment, "sort": sort}
     return {k: v for k, v in params.items() if v}
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    rows = dashboard_rows(request.user)
+    search = WorkloadSearch.from_query(request.GET)
+    rows = dashboard_rows(request.user, search)
     teams = sorted({(r.workload.team_id, r.workload.team.name) for r in rows}, key=lambda t: t[1])
     environments = Workload.Environment.choices
 
@@ -137,7 +146,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 "key": key,
                 "label": label,
-                "url": "?" + urlencode(_params(team, environment, next_sort)),
+                "url": "?" + urlencode(_params(search, team, environment, next_sort)),
                 "aria_sort": ("descending" if descending else "ascending") if active else "",
             }
         )
@@ -153,10 +162,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "team": team,
             "environment": environment,
             "sort": sort,
-            "query": urlencode(_params(team, environment, sort)),
+            "query": urlencode(_params(search, team, environment, sort)),
             "totals": totals,
-            "filtered": bool(team or environment),
+            "filtered": bool(team or environment or search.active),
             # Only an empty dashboard says what to do next (and pays for finding out).
-            "next_steps": None if rows or team or environment else next_steps(request.user),
+            "next_steps": None
+            if rows or team or environment or search.active
+            else next_steps(request.user),
+            **search_context(search, visible_workloads(request.user)),
         },
     )

@@ -77,6 +77,7 @@ def workload_plan(request: HttpRequest, workload_id: int) -> HttpResponse:
             "filters": [(r, scoring.RISK_LABELS[r], counts[r]) for r in PLAN_FILTERS],
             "total": len(result.improvement_plan),
             "pillar_names": pillar_names,
+            "question_ids": {f"{p}/{q}": pk for (p, q), pk in question_ids(workload).items()},
             "tab": "plan",
         },
     )

@@ -12,6 +12,7 @@ from accounts.onboarding import next_steps
 from reviews import access, loader
 from reviews.forms import WorkloadForm
 from reviews.models import Membership, Role, Workload
+from reviews.search import WorkloadSearch, search_context
 from reviews.services.workloads import (
     newer_version,
     upgrade_plan,
@@ -25,17 +26,18 @@ from reviews.services.workloads import (
 @login_required
 def workload_list(request: HttpRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
-    workloads = (
+    search = WorkloadSearch.from_query(request.GET)
+    visible = (
         Workload.objects.visible_to(request.user)
         .select_related("team", "lens_version__lens")
         .distinct()
         .order_by("name", "pk")
     )
     if not show_archived:
-        workloads = workloads.active()
-    workloads = list(workloads)
+        visible = visible.active()
+    workloads = list(search.filter_queryset(visible))
     results = loader.results_for_workloads(workloads) if workloads else {}
-    rows = [(w, results.get(w.pk)) for w in workloads]
+    rows = [(w, results.get(w.pk)) for w in workloads if search.keeps(results.get(w.pk))]
     can_create = (
         request.user.is_staff
         or Membership.objects.filter(user=request.user, role=Role.ARCHITECT).exists()
@@ -47,8 +49,11 @@ def workload_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "show_archived": show_archived,
             "can_create": can_create,
-            "next_steps": None if rows or show_archived else next_steps(request.user),
+            "next_steps": None
+            if rows or show_archived or search.active
+            else next_steps(request.user),
             "nav": "workloads",
+            **search_context(search, visible),
         },
     )
 

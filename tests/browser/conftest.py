@@ -24,6 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import (
     DESKTOP,
+    assert_breadcrumb_scheme,
     assert_fits_phone_and_desktop,
     assert_risk_not_by_colour_alone,
 )
@@ -112,6 +113,7 @@ class Audit:
         assert_accessible(self.page)
         assert_risk_not_by_colour_alone(self.page)
         assert_fits_phone_and_desktop(self.page)
+        assert_breadcrumb_scheme(self.page)
         self.checked.add(self.page.url)
 
     def unchecked(self) -> list[str]:

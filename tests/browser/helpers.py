@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
@@ -138,3 +140,22 @@ def pdf_first_page_png(pdf: Path, png: Path, *, dpi: int = 72) -> Path:
     )
     shrink_png(png)
     return png
+
+
+WORKLOAD_PAGE = re.compile(r"/workloads/\d+/")  # matched on the path only
+
+
+def assert_breadcrumb_scheme(page: Page) -> None:
+    """Every page of one workload: breadcrumb "Workloads › <workload> › …" ending on the current
+    page, and the workload's name as the one h1 (the page's own subject is an h2)."""
+    if not WORKLOAD_PAGE.match(urlsplit(page.url).path):
+        return
+    crumbs = page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem")
+    texts = [t.strip() for t in crumbs.all_inner_texts()]
+    h1 = page.get_by_role("heading", level=1)
+    assert h1.count() == 1, f"{page.url}: {h1.count()} h1 headings"
+    name = h1.inner_text().removesuffix("Archived").strip()
+    assert texts[:2] == ["Workloads", name], f"{page.url}: breadcrumb {texts}, h1 {name!r}"
+    assert len(texts) >= 3, f"{page.url}: breadcrumb {texts} names no section"
+    current = page.locator("nav[aria-label=Breadcrumb] [aria-current=page]")
+    assert current.count() == 1 and current.inner_text().strip() == texts[-1], texts

@@ -162,8 +162,15 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     main_nav(page, "Dashboard").click()
     expect(page.get_by_role("heading", name="Risk dashboard")).to_be_visible()
     audit()
+    # The dashboard opens the workload's page, as the workload list does.
     page.get_by_role("link", name="Checkout Service").click()
-    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Checkout Service")).to_be_visible()
+    expect(page.get_by_role("heading", name="Review progress")).to_be_visible()
+    audit()
+    page.get_by_role("navigation", name="Workload sections").get_by_role(
+        "link", name="Summary"
+    ).click()
+    expect(page.get_by_role("heading", name="Summary", exact=True)).to_be_visible()
     audit()
     risks = {
         row.get_by_role("rowheader").inner_text(): row.get_by_role("cell").last.inner_text()

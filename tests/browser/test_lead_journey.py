@@ -83,9 +83,14 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     audit()
     save_screenshot(page, screenshot_dir / "dashboard.png")
 
-    # Open the workload: its summary.
+    # Open the workload (its page, as from the workload list), then its summary.
     page.get_by_role("link", name="Payments Platform").click()
-    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Payments Platform")).to_be_visible()
+    audit()
+    page.get_by_role("navigation", name="Workload sections").get_by_role(
+        "link", name="Summary"
+    ).click()
+    expect(page.get_by_role("heading", name="Summary", exact=True)).to_be_visible()
     audit()
 
     sections = page.get_by_role("navigation", name="Workload sections")
@@ -114,7 +119,7 @@ def test_lead_takes_a_milestone_and_downloads_the_pdf_report_a_worker_rendered(
     page.get_by_role("navigation", name="Workload sections").get_by_role(
         "link", name="Reports"
     ).click()
-    expect(page.get_by_role("heading", level=1, name="Reports")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Reports")).to_be_visible()
     audit()
     page.get_by_label("Report on").select_option(label="Before launch")
     page.get_by_role("button", name="Request a PDF report").click()

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 URL = reverse("reviews:dashboard")
 
 # session, user, visible workloads (+ team, lens, latest answer), the bank (lens versions,
-# pillars, questions, choices, rules) and the answers.
-DASHBOARD_QUERIES = 9
+# pillars, questions, choices, rules), the answers and the lenses for the search form.
+DASHBOARD_QUERIES = 10
 
 
 def _names(response) -> list[str]:

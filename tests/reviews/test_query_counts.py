@@ -130,8 +130,8 @@ def test_overview_query_count(setup, django_assert_num_queries):
 
 def test_workload_list_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # 1 session, 1 user, 1 workloads, 6 scoring (loader), 1 may-create check
-    with django_assert_num_queries(10):
+    # 1 session, 1 user, 1 workloads, 6 scoring (loader), 1 may-create check, 1 lenses (search)
+    with django_assert_num_queries(11):
         response = client.get(reverse("reviews:workload_list"))
     assert len(response.context["rows"]) == 2
 

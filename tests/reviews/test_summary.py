@@ -3,14 +3,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from questions.models import Question
 from tests import factories
 from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
 
 pytestmark = pytest.mark.django_db
 
-# session, user, workload (access helper), bank (5), answers
-PLAN_QUERIES = 9
-SUMMARY_QUERIES = PLAN_QUERIES + 1  # + the question ids for the links
+# session, user, workload (access helper), bank (5), answers, question ids (links)
+PLAN_QUERIES = 10
+SUMMARY_QUERIES = PLAN_QUERIES  # both link to the questions
 
 
 @pytest.fixture
@@ -62,6 +63,11 @@ def test_plan_lists_missing_practices_with_guidance_and_link(
         'href="https://docs.aws.amazon.com/wellarchitected/latest/framework/'
         'rel_prevent_interaction_failure_constant_work.html"'
     ) in html
+    question = Question.objects.get(
+        pillar__version=workload.lens_version, ref="prevent-interaction-failure"
+    )
+    question_url = reverse("reviews:question", args=[workload.pk, question.pk])
+    assert f'<a href="{question_url}">{question.title}</a>' in html
 
 
 def test_plan_filters_by_risk(member, rel_bank, client_for):
@@ -106,6 +112,27 @@ def test_trend_chart_escapes_milestone_names_and_handles_no_points():
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "&lt;script&gt;: 3 high, 1 medium; Now: 1 high, 2 medium" in svg
     assert "No milestones yet" in str(charts.trend_svg([]))
+
+
+def test_trend_chart_wraps_long_milestone_names_instead_of_cutting_them():
+
+    from reviews import charts
+
+    svg = str(
+        charts.trend_svg(
+            [charts.TrendPoint("Quarterly review 2024 Q3", 3, 1), charts.TrendPoint("Now", 1, 2)]
+        )
+    )
+    assert ">Quarterly review</tspan>" in svg and ">2024 Q3</tspan>" in svg
+    assert "…" not in svg
+
+
+def test_trend_chart_with_one_point_draws_each_value_on_its_series_line():
+    from reviews import charts
+
+    svg = str(charts.trend_svg([charts.TrendPoint("Baseline", 0, 1)]))
+    # One short line per series through its marker, so "1" reads as the medium count.
+    assert svg.count("<polyline") == 2
 
 
 def test_charts_render_in_a_weasyprint_pdf():

@@ -237,3 +237,63 @@ def test_new_workload_form_lists_only_the_latest_published_version_of_each_lens(
     offered = list(response.context["form"].fields["lens_version"].queryset)
     assert sorted(v.pk for v in offered) == sorted([newer.pk, other.pk])
     assert response.context["form"]["lens_version"].value() == newer.pk
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("12345678901", "An AWS account id is 12 digits; not: 12345678901"),
+        ("123456789012, 1234567890123", "not: 1234567890123"),
+        ("12345678901a", "not: 12345678901a"),
+        ("１２３４５６７８９０１２", "An AWS account id is 12 digits"),  # full-width digits
+        (" ".join(f"{i:012d}" for i in range(101)), "At most 100 account ids; these are 101"),
+    ],
+    ids=["short", "long", "letter", "fullwidth", "too-many"],
+)
+def test_account_ids_are_validated_and_nothing_saved(architect, client_for, raw, message):
+    version = factories.make_bank()
+    team = architect.memberships.get().team
+    response = client_for(architect).post(
+        reverse("reviews:workload_new"), valid_data(team, version, account_ids=raw)
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Workload.objects.exists()
+
+
+def test_account_ids_and_owner_are_kept_and_shown(architect, client_for):
+    version = factories.make_bank()
+    team = architect.memberships.get().team
+    ids = " ".join(f"{i:012d}" for i in range(100))
+    client = client_for(architect)
+    response = client.post(
+        reverse("reviews:workload_new"),
+        valid_data(team, version, account_ids=f"{ids},\n000000000001", owner="Platform team"),
+    )
+    assert response.status_code == 302
+    workload = Workload.objects.get()
+    assert workload.account_ids == [f"{i:012d}" for i in range(100)]  # duplicates dropped
+    assert workload.owner == "Platform team"
+    page = client.get(reverse("reviews:workload_overview", args=[workload.pk])).content.decode()
+    for shown in ("Platform team", "000000000099", "Retail", "First review", "Ada"):
+        assert shown in page
+
+
+def test_the_service_refuses_bad_account_ids_whatever_the_caller(architect):
+    from django.core.exceptions import ValidationError
+
+    from reviews.services.workloads import workload_create
+
+    team = architect.memberships.get().team
+    with pytest.raises(ValidationError, match="12 digits"):
+        workload_create(
+            team=team,
+            user=architect,
+            data={
+                "name": "Api",
+                "description": "Made by the API",
+                "account_ids": [123456789012],
+                "lens_version": factories.make_bank(),
+            },
+        )
+    assert not Workload.objects.exists()
