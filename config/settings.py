@@ -379,6 +379,18 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
 # Lens files one user may import (admin, API) or export per LENS_RATE_WINDOW seconds.
 LENS_RATE_WINDOW = env_int("LENS_RATE_WINDOW", 3600)
 LENS_RATE_PER_USER = env_int("LENS_RATE_PER_USER", 30)
+# The organisation named on every report's cover and page footer, and its logo (a PNG, JPEG or
+# SVG file of at most 512 KB, read by the worker when it renders).
+ARCHREVIEW_ORG_NAME = env_str("ARCHREVIEW_ORG_NAME", "")[:100]
+ARCHREVIEW_ORG_LOGO = env_str("ARCHREVIEW_ORG_LOGO", "")
+if ARCHREVIEW_ORG_LOGO:
+    _logo = Path(ARCHREVIEW_ORG_LOGO)
+    if _logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg") or not _logo.is_file():
+        raise ImproperlyConfigured(
+            f"ARCHREVIEW_ORG_LOGO={ARCHREVIEW_ORG_LOGO!r} must name a .png, .jpg or .svg file."
+        )
+    if _logo.stat().st_size > 512 * 1024:
+        raise ImproperlyConfigured("ARCHREVIEW_ORG_LOGO is larger than 512 KB.")
 CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reviews.tasks.sweep_reports",

@@ -53,8 +53,10 @@ def risk_counts_svg(
     title: str = "Questions by risk",
     chart_id: str = "risk-chart",
     risks: Sequence[str] = ORDER,
+    show_values: bool = True,
 ) -> SafeString:
-    """A horizontal bar per risk level, labelled with its name and its number of questions."""
+    """A horizontal bar per risk level, labelled with its name and its number of questions
+    (``show_values=False``: no numbers, for a page whose text already gives them)."""
     # label_w fits "No improvements identified" at 13 px in DejaVu Sans (the widest fallback).
     label_w, bar_w, row_h, pad = 204, 170, 26, 6
     width = label_w + bar_w + 46
@@ -71,8 +73,12 @@ def risk_counts_svg(
             f'fill="#212529">{label}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{max(length, 1)}" height="{row_h - 8}" '
             f'rx="2" fill="{COLOURS[risk]}"/>'
-            f'<text x="{label_w + max(length, 1) + 6}" y="{y + 17}" font-size="13" '
-            f'font-weight="600" fill="#212529">{value}</text>'
+            + (
+                f'<text x="{label_w + max(length, 1) + 6}" y="{y + 17}" font-size="13" '
+                f'font-weight="600" fill="#212529">{value}</text>'
+                if show_values
+                else ""
+            )
         )
     desc = "; ".join(f"{scoring.RISK_LABELS[r]}: {int(counts.get(r, 0))}" for r in risks)
     return _svg(chart_id, width, height, title, desc, parts)

@@ -18,12 +18,14 @@ import mimetypes
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_SCHEME = "archreview-static"
+LOGO_SCHEME = "archreview-logo"  # the organisation's logo file from the settings, nothing else
 TEMPLATE = "reports/report.html"
 STYLESHEET = "reports/report.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF with the metadata screen readers need
@@ -46,9 +48,16 @@ class StaticOnlyURLFetcher(URLFetcher):
     def __init__(self) -> None:
         # Refusals are logged and skipped, never fatal: a report still renders without the
         # refused resource.
-        super().__init__(allowed_protocols=[STATIC_SCHEME], allow_redirects=False)
+        super().__init__(allowed_protocols=[STATIC_SCHEME, LOGO_SCHEME], allow_redirects=False)
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url == f"{LOGO_SCHEME}:" and settings.ARCHREVIEW_ORG_LOGO:
+            # The one file the operator named in ARCHREVIEW_ORG_LOGO (checked at start-up).
+            path = settings.ARCHREVIEW_ORG_LOGO
+            with open(path, "rb") as handle:
+                body = handle.read(512 * 1024 + 1)
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body[: 512 * 1024], {"Content-Type": content_type})
         prefix = f"{STATIC_SCHEME}:"
         if not url.startswith(prefix):
             raise ReportFetchRefused(f"Reports may only load our static files, not {url[:200]!r}")

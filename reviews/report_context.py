@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from questions.models import Choice, Question
@@ -44,7 +45,14 @@ def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, d
     # stored but are not part of the review.
     rows = Answer.objects.filter(
         workload=workload, question__pillar__version_id=workload.lens_version_id
-    ).values("question__pillar__ref", "question__ref", "notes", "reason", "choices_not_applicable")
+    ).values(
+        "question__pillar__ref",
+        "question__ref",
+        "selected",
+        "notes",
+        "reason",
+        "choices_not_applicable",
+    )
     return {
         scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): row for row in rows
     }
@@ -57,8 +65,83 @@ def _result_for(workload: Workload, milestone: Milestone | None) -> scoring.Work
 
 
 def _risk_chart(counts: dict[str, int]) -> str:
-    # The summary page's chart, so the report and the page show the same picture.
-    return charts.risk_counts_svg(counts, chart_id="report-risk-chart")
+    # The summary page's chart, so the report and the page show the same picture; without its
+    # numbers, which the summary's sentence gives (each number is said once).
+    return charts.risk_counts_svg(counts, chart_id="report-risk-chart", show_values=False)
+
+
+def _properties(workload: Workload, version, milestone: Milestone | None) -> list[dict[str, str]]:
+    """The cover's facts, in the order of the workload's form; empty ones are left out."""
+    accounts = list(workload.account_ids or [])
+    shown = ", ".join(accounts[:12]) + (
+        f" and {len(accounts) - 12} more" if len(accounts) > 12 else ""
+    )
+    rows = [
+        ("Team", workload.team.name),
+        ("Environment", workload.get_environment_display()),
+        ("Regions", ", ".join(workload.regions or [])),
+        ("AWS accounts", shown),
+        ("Industry", workload.industry),
+        ("Workload owner", workload.owner),
+        ("Review owner", workload.review_owner),
+        (
+            "Lens",
+            f"{version.lens.name}, version {version.number}"
+            + (f" ({version.label})" if version.label else ""),
+        ),
+    ]
+    if milestone is not None:
+        taker = milestone.created_by.get_username() if milestone.created_by else "a deleted user"
+        rows.append(
+            (
+                "Milestone",
+                f"“{milestone.name}”, taken {timezone.localtime(milestone.created_at):%-d %B %Y} "
+                f"by {taker}",
+            )
+        )
+    else:
+        rows.append(("Reviewed state", "Current answers"))
+    return [{"label": label, "value": value} for label, value in rows if value]
+
+
+def _previous_milestone(workload: Workload, milestone: Milestone | None) -> Milestone | None:
+    earlier = Milestone.objects.filter(workload=workload).defer("answers")
+    if milestone is not None:
+        earlier = earlier.filter(created_at__lt=milestone.created_at)
+    return earlier.order_by("-created_at", "-pk").first()
+
+
+def _delta(previous: Milestone | None, result: scoring.WorkloadResult) -> dict[str, Any] | None:
+    """What changed since ``previous``: counts per risk level and the questions whose
+    practices changed, computed as the milestone comparison page does."""
+    if previous is None:
+        return None
+    before = scoring.result_from_json(previous.results)
+    changes = scoring.compare_results(before, result)
+    return {
+        "milestone": previous,
+        "counts": [
+            {
+                "risk": risk,
+                "label": scoring.RISK_LABELS[risk],
+                "before": before.counts.get(risk, 0),
+                "after": result.counts.get(risk, 0),
+                "change": result.counts.get(risk, 0) - before.counts.get(risk, 0),
+            }
+            for risk in charts.ORDER
+        ],
+        "changes": [
+            {
+                "title": c.title,
+                "risk_before": scoring.RISK_LABELS.get(c.risk_before or "", "—"),
+                "risk_after": scoring.RISK_LABELS.get(c.risk_after or "", "—"),
+                "direction": c.direction,
+                "newly_followed": c.newly_followed,
+                "no_longer_followed": c.no_longer_followed,
+            }
+            for c in changes
+        ],
+    }
 
 
 def build_context(
@@ -74,14 +157,18 @@ def build_context(
             "pillar__ref", "pillar__name", "ref", "helpful_resource_text", "helpful_resource_url"
         )
     }
-    practice_links = {
-        (c["question__pillar__ref"], c["question__ref"], c["ref"]): c["helpful_resource_url"]
-        for c in Choice.objects.filter(question__pillar__version=version).values(
-            "question__pillar__ref", "question__ref", "ref", "helpful_resource_url"
-        )
-    }
+    practice_links: dict[tuple[str, str, str], str] = {}
+    none_choices: dict[tuple[str, str], set[str]] = {}
+    for c in Choice.objects.filter(question__pillar__version=version).values(
+        "question__pillar__ref", "question__ref", "ref", "helpful_resource_url", "is_none"
+    ):
+        where = (c["question__pillar__ref"], c["question__ref"])
+        practice_links[(*where, c["ref"])] = c["helpful_resource_url"]
+        if c["is_none"]:
+            none_choices.setdefault(where, set()).add(c["ref"])
 
     sections = []
+    unanswered = []
     guidance: list[dict[str, str]] = []
     seen_links: set[str] = set()
 
@@ -95,6 +182,17 @@ def build_context(
         answer = answers.get(key, {})
         practice_na = answer.get("choices_not_applicable") or {}
         info = questions.get((question.pillar_ref, question.ref), {})
+        if question.risk == scoring.UNANSWERED:
+            # Listed compactly: a 42-question lens with one answer is not 16 pages of rows.
+            unanswered.append(
+                {
+                    "number": number,
+                    "title": question.title,
+                    "pillar": info.get("pillar__name", question.pillar_ref),
+                }
+            )
+            continue
+        none_refs = none_choices.get((question.pillar_ref, question.ref), set())
         practices = []
         for practice in question.practices:
             na = practice_na.get(practice.ref) or {}
@@ -128,6 +226,7 @@ def build_context(
                 "not_applicable_reason": _reason_label(answer.get("reason", ""))
                 if question.risk == scoring.NOT_APPLICABLE
                 else "",
+                "none_of_these": bool(none_refs & set(answer.get("selected") or [])),
                 "notes": answer.get("notes", ""),
                 "resource_text": info.get("helpful_resource_text", ""),
                 "resource_url": info.get("helpful_resource_url", ""),
@@ -146,13 +245,29 @@ def build_context(
                 "url": item.improvement_url,
             }
         )
-        add_link(f"Improve: {item.practice_title}", item.improvement_url)
+        add_link(f"How to improve: {item.practice_title}", item.improvement_url)
 
     counts = dict(result.counts)
     generated = timezone.localtime(now or timezone.now())
+    pillar_names = {q["pillar__ref"]: q["pillar__name"] for q in questions.values()}
     return {
         "workload": workload,
         "team": workload.team,
+        "organisation": settings.ARCHREVIEW_ORG_NAME,
+        "logo_url": "archreview-logo:" if settings.ARCHREVIEW_ORG_LOGO else "",
+        "properties": _properties(workload, version, milestone),
+        "design_url": workload.architectural_design,
+        "pillar_rows": [
+            {
+                "name": pillar_names.get(pillar.ref, pillar.name),
+                "counts": [pillar.counts.get(risk, 0) for risk in charts.ORDER],
+                "score": pillar.score,
+            }
+            for pillar in result.pillars
+        ],
+        "pillar_columns": [scoring.RISK_LABELS[risk] for risk in charts.ORDER],
+        "delta": _delta(_previous_milestone(workload, milestone), result),
+        "unanswered": unanswered,
         "lens_name": version.name,
         "lens_version": version,
         "milestone": milestone,

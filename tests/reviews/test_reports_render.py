@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import socket
 import threading
 from pathlib import Path
@@ -87,7 +86,6 @@ def test_report_shows_cover_summary_every_question_and_the_improvement_plan(rel_
     for item in EXPECTED_PLAN:
         assert item in text
     assert "Reviewed service-architecture with the team." in text
-    assert "https://docs.aws.amazon.com/wellarchitected/latest/framework/" in text
 
 
 @pytest.mark.django_db
@@ -99,9 +97,10 @@ def test_report_pdf_has_title_author_outline_page_numbers_and_tags(rel_bank):
     assert reader.metadata.title == "Architecture review: Payments Platform"
     assert reader.metadata.author == workload.team.name
     outline_titles = [entry.title for entry in reader.outline if not isinstance(entry, list)]
-    assert outline_titles[:4] == [
+    assert outline_titles[:5] == [
         "Payments Platform",
         "Executive summary",
+        "Change since the previous milestone",
         "Questions",
         "Improvement plan",
     ]
@@ -130,8 +129,8 @@ def test_report_of_a_not_applicable_question_gives_the_reason(rel_bank):
 def test_building_the_context_costs_a_fixed_number_of_queries(rel_bank, django_assert_num_queries):
     workload = answered_rel_workload(rel_bank)
     # 6 to score (loader: version kinds, pillars, questions, choices, rules, answers),
-    # then question links, practice links and the answers' notes.
-    with django_assert_num_queries(9):
+    # then question links, practice links, the answers' notes and the previous milestone.
+    with django_assert_num_queries(10):
         context = build_context(workload)
     assert len(context["sections"]) == 3
 
@@ -241,11 +240,7 @@ def test_executive_summary_page_gives_score_counts_in_chart_order_and_the_priori
     reader = PdfReader(io.BytesIO(report_pdf.render_pdf(context)))
     summary = " ".join(reader.pages[1].extract_text().split())
     assert summary.startswith("Executive summary")
-    # The key figures: a number above its label (pypdf may join the two without a space).
-    assert re.search(rf"\b{context['score']} ?Score out of 100", summary)
-    assert re.search(rf"\b{EXPECTED_HIGH} ?High risk questions", summary)
-    assert re.search(rf"\b{EXPECTED_MEDIUM} ?Medium risk questions", summary)
-    assert re.search(r"\b3 of 3 ?Questions answered", summary)
+    assert f"The review score is {context['score']} out of 100." in summary
     # Every plan item, highest risk first, on the summary page itself.
     positions = [summary.index(item) for item in EXPECTED_PLAN]
     assert positions == sorted(positions)
