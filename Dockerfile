@@ -20,7 +20,9 @@ WORKDIR /app
 
 COPY --chown=archreview:archreview . .
 RUN pip install -e . \
-    && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0
+    && SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build-only/unused \
+       CELERY_BROKER_URL=redis://build-only:6379/0 \
+       python manage.py collectstatic --noinput --verbosity 0
 
 USER archreview
 EXPOSE 8000

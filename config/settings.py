@@ -161,7 +161,10 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env_bool("ARCHREVIEW_TESTING", False)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Static files are public, and the image collects them as root for another user:
+        # not the private modes above (FILE_UPLOAD_PERMISSIONS would apply otherwise).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 

@@ -144,3 +144,41 @@ def test_local_mode_writes_everything_owner_only(tmp_path):
     assert "media/reports/1/report-1.pdf" in written
     assert any(name.startswith("celerybeat-schedule") for name in written), written
     assert not_private(var) == {}  # and still so once every process has finished
+
+
+def test_static_files_collected_as_the_image_does_are_readable_by_everyone(tmp_path):
+    """The Dockerfile collects static files as root for the archreview user: they must not
+    get the private modes (nor local mode's umask)."""
+    static_root = tmp_path / "static"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"ARCHREVIEW_TESTING", "DEBUG", "ARCHREVIEW_VAR_DIR"}
+    }
+    env.update(  # the Dockerfile's collectstatic line
+        SECRET_KEY="collectstatic-only",
+        DATABASE_URL="postgres://build-only/unused",
+        CELERY_BROKER_URL="redis://build-only:6379/0",
+        STATIC_ROOT=str(static_root),
+        ARCHREVIEW_VAR_DIR=str(tmp_path / "var"),
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert result.returncode == 0, result.stderr
+    modes = modes_under(static_root)
+    assert len(modes) > 20
+    unreadable = {
+        name: mode
+        for name, mode in modes.items()
+        if int(mode, 8) & 0o044 != 0o044
+        or ((static_root / name).is_dir() and int(mode, 8) & 0o011 != 0o011)
+    }
+    assert unreadable == {}
+    assert not (tmp_path / "var").exists()  # nothing of local mode's var/ at build time
