@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from questions.models import LensVersion
-from reviews.models import Report, Workload
+from reviews.models import LensReview, Report, Workload
 
 
 class WorkloadFilter(django_filters.FilterSet):
@@ -15,7 +15,7 @@ class WorkloadFilter(django_filters.FilterSet):
     team = django_filters.NumberFilter(field_name="team_id", help_text="A team id.")
     environment = django_filters.ChoiceFilter(choices=Workload.Environment.choices)
     lens = django_filters.CharFilter(
-        field_name="lens_version__lens__slug", help_text="The slug of the workload's lens."
+        method="filter_lens", help_text="The slug of one of the workload's lenses."
     )
     archived = django_filters.BooleanFilter(
         field_name="archived_at",
@@ -23,6 +23,10 @@ class WorkloadFilter(django_filters.FilterSet):
         exclude=True,
         help_text="true: only archived workloads; false: only active ones; absent: both.",
     )
+
+    def filter_lens(self, queryset, name: str, value: str):
+        reviewed = LensReview.objects.active().filter(lens__slug=value).values("workload_id")
+        return queryset.filter(pk__in=reviewed)
 
     class Meta:
         model = Workload

@@ -8,7 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from questions.models import LensVersion
-from reviews.models import Milestone, NotApplicableReason, Report, Role, Team, Workload
+from reviews.models import (
+    LensReview,
+    Milestone,
+    NotApplicableReason,
+    Report,
+    Role,
+    Team,
+    Workload,
+)
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -57,8 +65,22 @@ class LensImportResultSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
+def _active_lens_reviews(workload: Workload) -> list:
+    """The workload's active lens reviews, from the prefetch when the view made one."""
+    cached = getattr(workload, "active_lens_reviews", None)
+    if cached is not None:
+        return cached
+    return list(LensReview.objects.active().filter(workload=workload).order_by("position", "pk"))
+
+
 class WorkloadSerializer(serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
+    lens_version = serializers.SerializerMethodField(
+        help_text="The lens version of the workload's first lens (see lens_versions)."
+    )
+    lens_versions = serializers.SerializerMethodField(
+        help_text="The lens versions the workload is reviewed against, in order."
+    )
     archived = serializers.SerializerMethodField()
     regions = serializers.ListField(child=serializers.CharField(), read_only=True)
     # May be empty, so not a "uri" in the schema.
@@ -79,6 +101,7 @@ class WorkloadSerializer(serializers.ModelSerializer):
             "industry",
             "notes",
             "lens_version",
+            "lens_versions",
             "created_at",
             "updated_at",
             "archived_at",
@@ -88,6 +111,13 @@ class WorkloadSerializer(serializers.ModelSerializer):
 
     def get_archived(self, workload: Workload) -> bool:
         return workload.archived_at is not None
+
+    def get_lens_version(self, workload: Workload) -> int | None:
+        reviews = _active_lens_reviews(workload)
+        return reviews[0].lens_version_id if reviews else None
+
+    def get_lens_versions(self, workload: Workload) -> list[int]:
+        return [r.lens_version_id for r in _active_lens_reviews(workload)]
 
 
 class WorkloadWriteSerializer(serializers.Serializer):
@@ -137,7 +167,6 @@ class ReportSerializer(serializers.ModelSerializer):
             "id",
             "workload",
             "milestone",
-            "lens_version",
             "status",
             "error",
             "created_at",
@@ -289,10 +318,17 @@ class RiskSummarySerializer(serializers.Serializer):
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
+    lens_versions = serializers.SerializerMethodField(
+        help_text="The lens versions the milestone froze, in order."
+    )
+
     class Meta:
         model = Milestone
-        fields = ["id", "workload", "name", "lens_version", "created_by", "created_at"]
+        fields = ["id", "workload", "name", "lens_versions", "created_by", "created_at"]
         read_only_fields = fields
+
+    def get_lens_versions(self, milestone: Milestone) -> list[int]:
+        return [f.lens_version_id for f in milestone.lenses.all()]
 
 
 class MilestoneDetailSerializer(MilestoneSerializer):

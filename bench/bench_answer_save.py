@@ -40,8 +40,9 @@ from django.urls import reverse  # noqa: E402
 from api.services import token_create  # noqa: E402
 from questions.banks import load_rel_bank  # noqa: E402
 from questions.models import Choice, Question  # noqa: E402
-from reviews.models import Answer, Membership, Team, Workload  # noqa: E402
+from reviews.models import Answer, Membership, Team  # noqa: E402
 from reviews.services.answers import answer_save  # noqa: E402
+from reviews.services.workloads import workload_create  # noqa: E402
 from tests.factories import UserFactory, make_bank  # noqa: E402
 
 
@@ -65,8 +66,11 @@ def _data(question, i: int) -> dict:
 
 
 def bench_bank(label: str, version, user, team, saves: int) -> tuple[int, int]:
-    workload = Workload.objects.create(
-        team=team, name=f"Bench {label}", description="benchmark", lens_version=version
+    workload = workload_create(
+        team=team,
+        user=None,
+        data={"name": f"Bench {label}", "description": "benchmark"},
+        lens_version=version,
     )
     questions = _questions(version)
     question = questions[len(questions) // 2]
@@ -74,7 +78,7 @@ def bench_bank(label: str, version, user, team, saves: int) -> tuple[int, int]:
     service_ms, service_queries = [], set()
     for i in range(saves):
         expected = (
-            Answer.objects.filter(workload=workload, question=question)
+            Answer.objects.filter(lens_review__workload=workload, question=question)
             .values_list("version", flat=True)
             .first()
             or 0
@@ -96,7 +100,7 @@ def bench_bank(label: str, version, user, team, saves: int) -> tuple[int, int]:
     url = reverse("reviews:question", args=[workload.pk, question.pk])
     request_ms, request_queries = [], set()
     for i in range(saves):
-        version_now = Answer.objects.get(workload=workload, question=question).version
+        version_now = Answer.objects.get(lens_review__workload=workload, question=question).version
         data = {"version": version_now, **_data(question, i + 1)}
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()

@@ -38,6 +38,8 @@ from questions.models import Choice, Question  # noqa: E402
 from reviews import pdf as report_pdf  # noqa: E402
 from reviews.models import Answer, Team, Workload  # noqa: E402
 from reviews.report_context import build_context  # noqa: E402
+from reviews.services.workloads import workload_create  # noqa: E402
+from tests.factories import lens_review_of, store_counts  # noqa: E402
 
 BUDGET_SECONDS = 1.5
 NOTE = (
@@ -51,10 +53,13 @@ NOTE = (
 def _answered_workload() -> Workload:
     version = load_rel_bank()
     team, _ = Team.objects.get_or_create(name="Benchmark team")
-    workload = Workload.objects.create(
+    workload = workload_create(
         team=team,
-        name="Benchmark: Payments Platform",
-        description="A workload answered for the report benchmark.",
+        user=None,
+        data={
+            "name": "Benchmark: Payments Platform",
+            "description": "A workload answered for the report benchmark.",
+        },
         lens_version=version,
     )
     for n, question in enumerate(Question.objects.filter(pillar__version=version)):
@@ -66,13 +71,13 @@ def _answered_workload() -> Workload:
         # Follow a different share of the practices per question, so every section has both
         # followed and missing practices and the plan has items of each risk.
         Answer.objects.create(
-            workload=workload,
+            lens_review=lens_review_of(workload),
             question=question,
             selected=refs[: max(1, len(refs) // (2 + n % 2))],
             choices_not_applicable={refs[-1]: {"reason": "OUT_OF_SCOPE", "note": NOTE[:200]}},
             notes=NOTE,
         )
-    return workload
+    return store_counts(workload)
 
 
 def main() -> int:

@@ -101,7 +101,7 @@ def get_workload_or_404(
         workload = (
             base.visible_to(user)
             .annotate(user_role=Subquery(role_sq))
-            .select_related("team", "lens_version__lens")
+            .select_related("team")
             .distinct()
             .get(pk=workload_id)
         )

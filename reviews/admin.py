@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.audit import audit_record
 from accounts.audit_actions import TeamAction
-from reviews.models import Membership, Report, Team, Workload
+from reviews.models import LensReview, Membership, Report, Team, Workload
 
 
 # Teams and members are managed in the app (accounts/team_views.py). The admin stays for
@@ -81,12 +81,27 @@ class MembershipAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
+class LensReviewInline(admin.TabularInline):
+    """Read-only: lenses are added, upgraded and removed from the workload page, which keeps
+    the answers and the stored counts consistent."""
+
+    model = LensReview
+    extra = 0
+    fields = ["lens_version", "position", "added_by", "added_at", "removed_at", "high_count"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Workload)
 class WorkloadAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "environment", "lens_version", "updated_at", "archived_at"]
+    list_display = ["name", "team", "environment", "updated_at", "archived_at"]
     list_filter = ["team", "environment"]
     search_fields = ["name"]
-    list_select_related = ["team", "lens_version__lens"]
+    list_select_related = ["team"]
+    inlines = [LensReviewInline]
 
 
 @admin.register(Report)
@@ -99,7 +114,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_select_related = ["workload", "milestone"]
     # No "file" field: reports have no public URL (MEDIA_URL is unset), so show the name only.
     fields = [
-        "workload", "milestone", "lens_version", "requested_by", "status", "attempts", "error",
+        "workload", "milestone", "requested_by", "status", "attempts", "error",
         "created_at", "queued_at", "started_at", "finished_at", "stored_file", "size", "checksum",
     ]  # fmt: skip
     readonly_fields = fields

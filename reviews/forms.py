@@ -99,7 +99,8 @@ class WorkloadForm(forms.ModelForm):
         queryset=LensVersion.objects.none(),
         empty_label=None,
         label="Lens",
-        help_text="The question bank this workload is reviewed against.",
+        help_text="The first question bank this workload is reviewed against; add more lenses "
+        "on the workload page.",
     )
 
     class Meta:

@@ -1,4 +1,10 @@
-"""Teams, workloads, answers and their history, milestones and PDF reports."""
+"""Teams, workloads, lens reviews, answers and their history, milestones and PDF reports.
+
+A workload is reviewed through one or more *lens reviews* (a lens version on a workload).
+Answers belong to a lens review; milestones freeze every lens review of a workload. Each lens
+review and each workload stores its risk counts (``RiskCounts``), written in the same
+transaction as every change that moves them, so lists read figures instead of scoring.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from questions.models import LensVersion, Question
+from questions.models import Lens, LensVersion, Question
+from reviews import scoring
 
 
 class Role(models.TextChoices):
@@ -86,6 +93,52 @@ class Membership(models.Model):
         return f"{self.user} in {self.team} ({self.get_role_display()})"
 
 
+def count_field(risk: str) -> str:
+    """The stored count column of a question risk: ``HIGH`` -> ``high_count``."""
+    return f"{risk.lower()}_count"
+
+
+COUNT_FIELDS = tuple(count_field(risk) for risk in scoring.QUESTION_RISKS)
+
+
+class RiskCounts(models.Model):
+    """Questions per risk, stored so that lists never score on read.
+
+    Kept exact by the services that change answers or lens reviews (in the same transaction);
+    ``manage.py recompute_counts`` recomputes them from the answers and reports any drift.
+    """
+
+    unanswered_count = models.PositiveIntegerField(default=0)
+    high_count = models.PositiveIntegerField(default=0)
+    medium_count = models.PositiveIntegerField(default=0)
+    low_count = models.PositiveIntegerField(default=0)
+    none_count = models.PositiveIntegerField(default=0)
+    not_applicable_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {risk: getattr(self, count_field(risk)) for risk in scoring.QUESTION_RISKS}
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        for risk in scoring.QUESTION_RISKS:
+            setattr(self, count_field(risk), counts.get(risk, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def answered(self) -> int:
+        return self.total - self.unanswered_count
+
+    @property
+    def score(self) -> int | None:
+        return scoring.score_from_counts(self.counts)
+
+
 class WorkloadQuerySet(models.QuerySet):
     def visible_to(self, user) -> WorkloadQuerySet:
         """Workloads of the user's teams; staff (admins) see every workload."""
@@ -122,7 +175,7 @@ def validate_account_ids(value: list) -> None:
         )
 
 
-class Workload(models.Model):
+class Workload(RiskCounts):
     class Environment(models.TextChoices):
         PRODUCTION = "PRODUCTION", "Production"
         PREPRODUCTION = "PREPRODUCTION", "Pre-production"
@@ -142,7 +195,9 @@ class Workload(models.Model):
     architectural_design = models.URLField("architectural design link", max_length=2048, blank=True)
     industry = models.CharField(max_length=100, blank=True)
     notes = models.TextField(max_length=2084, blank=True)
-    lens_version = models.ForeignKey(LensVersion, on_delete=models.PROTECT, related_name="+")
+    # Pillar ids (``Pillar.ref``) in the order the team wants to work on them; the improvement
+    # plan follows it across lenses. Pillars not listed come after, in bank order.
+    pillar_priorities = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -162,10 +217,62 @@ class Workload(models.Model):
         return self.name
 
 
-class Answer(models.Model):
-    """One workload's answer to one question. ``version`` guards against lost updates."""
+class LensReviewQuerySet(models.QuerySet):
+    def active(self) -> LensReviewQuerySet:
+        return self.filter(removed_at__isnull=True)
 
-    workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="answers")
+
+class LensReview(RiskCounts):
+    """One lens version applied to a workload; answered and upgraded on its own.
+
+    Removing a lens review only marks it removed: its answers, their history and the
+    milestones that froze it stay. A workload has at most one active lens review per lens.
+    """
+
+    workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="lens_reviews")
+    # The lens of ``lens_version``, stored so the database can keep one active review per lens.
+    lens = models.ForeignKey(Lens, on_delete=models.PROTECT, related_name="+")
+    lens_version = models.ForeignKey(LensVersion, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    # The last answer saved in this lens review ("continue where you left off").
+    updated_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LensReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workload", "lens"],
+                condition=Q(removed_at__isnull=True),
+                name="uniq_active_lens_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workload} / {self.lens_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class Answer(models.Model):
+    """A lens review's answer to one question. ``version`` guards against lost updates."""
+
+    lens_review = models.ForeignKey(LensReview, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     # Choice refs ("ids") that the workload follows, in bank order; may be just the
     # "None of these" choice.
@@ -183,7 +290,7 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workload", "question"], name="uniq_answer"),
+            models.UniqueConstraint(fields=["lens_review", "question"], name="uniq_answer"),
             models.CheckConstraint(
                 condition=Q(is_applicable=True) | ~Q(reason=""),
                 name="answer_not_applicable_needs_reason",
@@ -191,7 +298,7 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workload} / {self.question.ref}"
+        return f"{self.lens_review} / {self.question.ref}"
 
     @property
     def is_answered(self) -> bool:
@@ -218,17 +325,14 @@ class AnswerChange(models.Model):
 
 
 class Milestone(models.Model):
-    """An immutable snapshot of a workload's answers, results and lens version."""
+    """An immutable snapshot of every active lens review of a workload (``MilestoneLens``)."""
 
     workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(max_length=100)
-    lens_version = models.ForeignKey(LensVersion, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    answers = models.JSONField(default=dict)
-    results = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -238,6 +342,30 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MilestoneLens(models.Model):
+    """One lens review as a milestone froze it: its lens version, answers and results."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="lenses")
+    lens_review = models.ForeignKey(LensReview, on_delete=models.CASCADE, related_name="+")
+    lens_version = models.ForeignKey(LensVersion, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    # Answers keyed by ``scoring.answer_key`` as the history records them, and
+    # ``scoring.result_to_json`` of the results.
+    answers = models.JSONField(default=dict)
+    results = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "lens_review"], name="uniq_milestone_lens_review"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} / {self.lens_version}"
 
 
 def report_upload_to(instance: Report, filename: str) -> str:
@@ -257,7 +385,6 @@ class Report(models.Model):
     milestone = models.ForeignKey(
         Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
     )
-    lens_version = models.ForeignKey(LensVersion, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

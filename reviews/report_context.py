@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
-from questions.models import Choice, Question
+from questions.models import Choice, LensVersion, Question
 from reviews import charts, loader, scoring
 from reviews.models import Answer, Milestone, NotApplicableReason, Workload
 
@@ -36,16 +37,31 @@ def _reason_label(reason: str) -> str:
         return reason
 
 
+def _versions(workload: Workload, milestone: Milestone | None) -> list[LensVersion]:
+    """The lens versions the report covers: the milestone's frozen ones, or the active ones."""
+    if milestone is not None:
+        return [f.lens_version for f in loader.frozen_lenses(milestone)]
+    return [r.lens_version for r in loader.active_lens_reviews(workload)]
+
+
 def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, dict[str, Any]]:
-    """Notes and not-applicable reasons keyed by ``scoring.answer_key``."""
+    """Notes and not-applicable reasons keyed like a combined result's questions:
+    ``<lens key>:`` + ``scoring.answer_key``."""
     if milestone is not None:
         # A milestone snapshot keeps its answers as JSON keyed like the scoring input.
-        return {key: dict(value or {}) for key, value in (milestone.answers or {}).items()}
-    # Only answers to this lens version's questions: after an upgrade, older answers stay
+        return {
+            f"{loader.lens_key(f.lens_version.lens_id)}:{key}": dict(value or {})
+            for f in loader.frozen_lenses(milestone)
+            for key, value in (f.answers or {}).items()
+        }
+    # Only answers to each lens review's own version: after an upgrade, older answers stay
     # stored but are not part of the review.
     rows = Answer.objects.filter(
-        workload=workload, question__pillar__version_id=workload.lens_version_id
+        lens_review__workload=workload,
+        lens_review__removed_at__isnull=True,
+        question__pillar__version_id=F("lens_review__lens_version_id"),
     ).values(
+        "lens_review__lens_id",
         "question__pillar__ref",
         "question__ref",
         "selected",
@@ -54,7 +70,10 @@ def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, d
         "choices_not_applicable",
     )
     return {
-        scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): row for row in rows
+        loader.lens_key(row["lens_review__lens_id"])
+        + ":"
+        + scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): row
+        for row in rows
     }
 
 
@@ -70,7 +89,9 @@ def _risk_chart(counts: dict[str, int]) -> str:
     return charts.risk_counts_svg(counts, chart_id="report-risk-chart", show_values=False)
 
 
-def _properties(workload: Workload, version, milestone: Milestone | None) -> list[dict[str, str]]:
+def _properties(
+    workload: Workload, versions: list[LensVersion], milestone: Milestone | None
+) -> list[dict[str, str]]:
     """The cover's facts, in the order of the workload's form; empty ones are left out."""
     accounts = list(workload.account_ids or [])
     shown = ", ".join(accounts[:12]) + (
@@ -85,9 +106,12 @@ def _properties(workload: Workload, version, milestone: Milestone | None) -> lis
         ("Workload owner", workload.owner),
         ("Review owner", workload.review_owner),
         (
-            "Lens",
-            f"{version.lens.name}, version {version.number}"
-            + (f" ({version.label})" if version.label else ""),
+            "Lenses" if len(versions) > 1 else "Lens",
+            "; ".join(
+                f"{version.name}, version {version.number}"
+                + (f" ({version.label})" if version.label else "")
+                for version in versions
+            ),
         ),
     ]
     if milestone is not None:
@@ -105,7 +129,7 @@ def _properties(workload: Workload, version, milestone: Milestone | None) -> lis
 
 
 def _previous_milestone(workload: Workload, milestone: Milestone | None) -> Milestone | None:
-    earlier = Milestone.objects.filter(workload=workload).defer("answers")
+    earlier = Milestone.objects.filter(workload=workload)
     if milestone is not None:
         earlier = earlier.filter(created_at__lt=milestone.created_at)
     return earlier.order_by("-created_at", "-pk").first()
@@ -116,7 +140,7 @@ def _delta(previous: Milestone | None, result: scoring.WorkloadResult) -> dict[s
     practices changed, computed as the milestone comparison page does."""
     if previous is None:
         return None
-    before = scoring.result_from_json(previous.results)
+    before = loader.result_for_milestone(previous)
     changes = scoring.compare_results(before, result)
     return {
         "milestone": previous,
@@ -148,21 +172,35 @@ def build_context(
     workload: Workload, *, milestone: Milestone | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Everything the print template shows, in a fixed number of queries."""
-    version = milestone.lens_version if milestone else workload.lens_version
+    # Every lens of the workload (or of the milestone); the combined result's pillar ids are
+    # prefixed with their lens (``loader.lens_key``), and so are the lookups below.
+    versions = _versions(workload, milestone)
+    version = versions[0]
     result = _result_for(workload, milestone)
     answers = _answers_for(workload, milestone)
-    questions = {
-        (q["pillar__ref"], q["ref"]): q
-        for q in Question.objects.filter(pillar__version=version).values(
-            "pillar__ref", "pillar__name", "ref", "helpful_resource_text", "helpful_resource_url"
-        )
-    }
+    questions = {}
+    for q in Question.objects.filter(pillar__version__in=versions).values(
+        "pillar__version__lens_id",
+        "pillar__ref",
+        "pillar__name",
+        "ref",
+        "helpful_resource_text",
+        "helpful_resource_url",
+    ):
+        q["pillar__ref"] = f"{loader.lens_key(q['pillar__version__lens_id'])}:{q['pillar__ref']}"
+        questions[(q["pillar__ref"], q["ref"])] = q
     practice_links: dict[tuple[str, str, str], str] = {}
     none_choices: dict[tuple[str, str], set[str]] = {}
-    for c in Choice.objects.filter(question__pillar__version=version).values(
-        "question__pillar__ref", "question__ref", "ref", "helpful_resource_url", "is_none"
+    for c in Choice.objects.filter(question__pillar__version__in=versions).values(
+        "question__pillar__version__lens_id",
+        "question__pillar__ref",
+        "question__ref",
+        "ref",
+        "helpful_resource_url",
+        "is_none",
     ):
-        where = (c["question__pillar__ref"], c["question__ref"])
+        lens = loader.lens_key(c["question__pillar__version__lens_id"])
+        where = (f"{lens}:{c['question__pillar__ref']}", c["question__ref"])
         practice_links[(*where, c["ref"])] = c["helpful_resource_url"]
         if c["is_none"]:
             none_choices.setdefault(where, set()).add(c["ref"])
@@ -255,7 +293,7 @@ def build_context(
         "team": workload.team,
         "organisation": settings.ARCHREVIEW_ORG_NAME,
         "logo_url": "archreview-logo:" if settings.ARCHREVIEW_ORG_LOGO else "",
-        "properties": _properties(workload, version, milestone),
+        "properties": _properties(workload, versions, milestone),
         "design_url": workload.architectural_design,
         "pillar_rows": [
             {
@@ -268,8 +306,9 @@ def build_context(
         "pillar_columns": [scoring.RISK_LABELS[risk] for risk in charts.ORDER],
         "delta": _delta(_previous_milestone(workload, milestone), result),
         "unanswered": unanswered,
-        "lens_name": version.name,
+        "lens_name": ", ".join(v.name for v in versions),
         "lens_version": version,
+        "lens_versions": versions,
         "milestone": milestone,
         "generated_at": generated,
         "as_of": milestone.created_at if milestone else generated,

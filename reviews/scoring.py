@@ -21,7 +21,7 @@ MEDIUM=50, HIGH=0; ``None`` while no applicable question is answered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from questions import rules as rule_engine
@@ -238,10 +238,25 @@ def _counts(risks: list[str]) -> dict[str, int]:
 
 
 def _score(risks: list[str]) -> int | None:
-    scored = [_SCORE[r] for r in risks if r in _SCORE]
+    return score_from_counts(_counts(risks))
+
+
+def score_from_counts(counts: Mapping[str, int]) -> int | None:
+    """The score of questions with these risk counts: the same figure ``score_workload``
+    gives, so stored counts are enough to show a score."""
+    scored = sum(counts.get(risk, 0) for risk in _SCORE)
     if not scored:
         return None
-    return round(sum(scored) / len(scored))
+    return round(sum(points * counts.get(risk, 0) for risk, points in _SCORE.items()) / scored)
+
+
+def sum_counts(many: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Counts added up risk by risk (a workload's counts are the sum of its lens reviews')."""
+    total = dict.fromkeys(QUESTION_RISKS, 0)
+    for counts in many:
+        for risk in QUESTION_RISKS:
+            total[risk] += counts.get(risk, 0)
+    return total
 
 
 def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadResult:
@@ -286,6 +301,57 @@ def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadRe
         score=_score(all_risks),
         improvement_plan=tuple(item for _, _, item in plan),
     )
+
+
+def pillar_rank(priorities: Sequence[str]) -> Callable[[str], int]:
+    """A pillar id's place in ``priorities`` (pillars not listed come after, all equal)."""
+    index = {ref: i for i, ref in enumerate(priorities)}
+    return lambda ref: index.get(ref, len(index))
+
+
+def combine_results(
+    parts: Sequence[tuple[str, str, WorkloadResult]], pillar_priorities: Sequence[str] = ()
+) -> WorkloadResult:
+    """Several lenses' results as one workload result.
+
+    ``parts`` are (lens key, lens name, result). Pillars and questions follow lens after lens,
+    their pillar ids prefixed with ``<lens key>:`` (ids repeat across lenses); with more than
+    one lens a pillar's name starts with its lens's name. Counts add up; the score is over
+    every answered, applicable question. The plan follows ``pillar_priorities`` (pillar ids as
+    in the banks, across lenses, as in the AWS tool), then the highest risk, then lens order.
+    """
+    rank = pillar_rank(pillar_priorities)
+    label = len(parts) > 1
+    questions: list[QuestionResult] = []
+    pillars: list[PillarResult] = []
+    plan: list[tuple[int, int, int, PlanItem]] = []
+    for key, name, result in parts:
+        for q in result.questions:
+            questions.append(
+                QuestionResult(q.ref, q.title, f"{key}:{q.pillar_ref}", q.risk, q.practices)
+            )
+        for p in result.pillars:
+            pillars.append(
+                PillarResult(
+                    f"{key}:{p.ref}", f"{name} · {p.name}" if label else p.name, p.counts, p.score
+                )
+            )
+        for item in result.improvement_plan:
+            moved = PlanItem(**{**_plan_fields(item), "pillar_ref": f"{key}:{item.pillar_ref}"})
+            plan.append((rank(item.pillar_ref), -_SEVERITY[item.risk], len(plan), moved))
+    plan.sort(key=lambda entry: entry[:3])
+    counts = sum_counts(r.counts for _, _, r in parts)
+    return WorkloadResult(
+        questions=tuple(questions),
+        pillars=tuple(pillars),
+        counts=counts,
+        score=score_from_counts(counts),
+        improvement_plan=tuple(entry[-1] for entry in plan),
+    )
+
+
+def _plan_fields(item: PlanItem) -> dict[str, str]:
+    return {f: getattr(item, f) for f in PlanItem.__dataclass_fields__}
 
 
 def answer_key(pillar_ref: str, question_ref: str) -> str:

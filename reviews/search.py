@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from reviews import scoring
+from reviews.models import LensReview
 
 MAX_QUERY = 100  # characters of search text kept; more only makes the query slower
 
@@ -93,7 +94,8 @@ class WorkloadSearch:
         return {k: v for k, v in values.items() if v}
 
     def filter_queryset(self, workloads: QuerySet) -> QuerySet:
-        """Text (name, description, team, owners) and lens, in the database."""
+        """Text (name, description, team, owners), lens, risk and progress, in the database
+        (risk and progress on the stored counts)."""
         if self.q:
             for word in self.q.split():
                 workloads = workloads.filter(
@@ -104,11 +106,37 @@ class WorkloadSearch:
                     | Q(review_owner__icontains=word)
                 )
         if self.lens:
-            workloads = workloads.filter(lens_version__lens_id=self.lens)
+            reviewed = LensReview.objects.active().filter(lens_id=self.lens).values("workload_id")
+            workloads = workloads.filter(pk__in=reviewed)
+        answered = (
+            F("high_count")
+            + F("medium_count")
+            + F("low_count")
+            + F("none_count")
+            + F("not_applicable_count")
+        )
+        if self.risk == RiskFilter.HIGH:
+            workloads = workloads.filter(high_count__gt=0)
+        elif self.risk == RiskFilter.MEDIUM:
+            workloads = workloads.filter(medium_count__gt=0)
+        elif self.risk == RiskFilter.NONE:
+            workloads = workloads.alias(answered=answered).filter(
+                answered__gt=0, high_count=0, medium_count=0
+            )
+        if self.progress == ProgressFilter.NOT_STARTED:
+            workloads = workloads.alias(answered=answered).filter(answered=0)
+        elif self.progress == ProgressFilter.IN_PROGRESS:
+            workloads = workloads.alias(answered=answered).filter(
+                answered__gt=0, unanswered_count__gt=0
+            )
+        elif self.progress == ProgressFilter.COMPLETE:
+            workloads = workloads.alias(answered=answered).filter(
+                answered__gt=0, unanswered_count=0
+            )
         return workloads
 
     def keeps(self, result: scoring.WorkloadResult | None) -> bool:
-        """Risk and progress, on a workload's computed result."""
+        """Risk and progress, on a workload's computed result (for callers that scored)."""
         if not (self.risk or self.progress):
             return True
         if result is None:
@@ -133,10 +161,12 @@ class WorkloadSearch:
 def lens_options(workloads: QuerySet) -> list[tuple[int, str]]:
     """(lens id, name) of the lenses the given workloads are reviewed against, by name."""
     return list(
-        workloads.order_by()
-        .values_list("lens_version__lens_id", "lens_version__lens__name")
+        LensReview.objects.active()
+        .filter(workload__in=workloads.order_by().values("pk"))
+        .order_by()
+        .values_list("lens_id", "lens__name")
         .distinct()
-        .order_by("lens_version__lens__name")
+        .order_by("lens__name")
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import dashboard, milestones, questionnaire, summary, workloads
+from reviews.views import dashboard, lenses, milestones, questionnaire, summary, workloads
 from reviews.views import reports as report_views
 
 app_name = "reviews"
@@ -19,8 +19,21 @@ urlpatterns = [
         workloads.workload_archive_view,
         name="workload_archive",
     ),
+    # lenses of a workload
     path(
-        "workloads/<int:workload_id>/upgrade/", workloads.workload_upgrade, name="workload_upgrade"
+        "workloads/<int:workload_id>/lenses/add/",
+        lenses.lens_review_add_view,
+        name="lens_review_add",
+    ),
+    path(
+        "workloads/<int:workload_id>/lenses/<int:lens_review_id>/remove/",
+        lenses.lens_review_remove_view,
+        name="lens_review_remove",
+    ),
+    path(
+        "workloads/<int:workload_id>/lenses/<int:lens_review_id>/upgrade/",
+        lenses.lens_review_upgrade_view,
+        name="lens_review_upgrade",
     ),
     # questionnaire
     path(
@@ -41,6 +54,11 @@ urlpatterns = [
     # summary, improvement plan and milestones
     path("workloads/<int:workload_id>/summary/", summary.workload_summary, name="workload_summary"),
     path("workloads/<int:workload_id>/plan/", summary.workload_plan, name="workload_plan"),
+    path(
+        "workloads/<int:workload_id>/pillar-priorities/",
+        summary.pillar_priorities_view,
+        name="pillar_priorities",
+    ),
     path(
         "workloads/<int:workload_id>/milestones/", milestones.milestone_list, name="milestone_list"
     ),

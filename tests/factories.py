@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from questions.models import Choice, Lens, LensVersion, Pillar, Question, RiskRule
-from reviews.models import Answer, Membership, Team, Workload
+from reviews.models import COUNT_FIELDS, LensReview, Membership, Team, Workload
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -148,21 +148,50 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class WorkloadFactory(factory.django.DjangoModelFactory):
+    """A workload with one lens review: ``WorkloadFactory(lens_version=v)`` picks its lens
+    (default: a new 3-question bank), added through the real service so counts are stored."""
+
     class Meta:
         model = Workload
+        skip_postgeneration_save = True
 
     team = factory.SubFactory(TeamFactory)
     name = factory.Sequence(lambda n: f"Workload {n}")
     description = "A workload under review"
-    lens_version = factory.LazyFunction(lambda: make_bank(questions=3))
+
+    @factory.post_generation
+    def lens_version(obj, create, extracted, **kwargs):  # noqa: N805
+        from reviews.services.lens_reviews import lens_review_add
+
+        if not create:
+            return
+        version = extracted if extracted is not None else make_bank(questions=3)
+        lens_review_add(workload=obj, lens_version=version, user=None)
+        obj.refresh_from_db(fields=[*COUNT_FIELDS, "updated_at"])
 
 
-class AnswerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Answer
+def lens_review_of(workload: Workload, lens_version: LensVersion | None = None) -> LensReview:
+    """The workload's active lens review (of ``lens_version``'s lens when given)."""
+    reviews = LensReview.objects.active().filter(workload=workload).select_related("lens_version")
+    if lens_version is not None:
+        reviews = reviews.filter(lens_id=lens_version.lens_id)
+    return reviews.order_by("position", "pk").first()
 
-    workload = factory.SubFactory(WorkloadFactory)
-    question = factory.SubFactory(QuestionFactory)
+
+def store_counts(workload: Workload) -> Workload:
+    """Rescore ``workload``'s lens reviews and store their counts, after a test wrote answers
+    directly instead of through ``answer_save``."""
+    from reviews.services.counts import lens_review_counts_store, workload_counts_store
+
+    lens_review_counts_store(lens_reviews=LensReview.objects.filter(workload=workload))
+    workload_counts_store(workload_ids=[workload.pk])
+    workload.refresh_from_db(fields=COUNT_FIELDS)
+    return workload
+
+
+def version_of(workload: Workload) -> LensVersion:
+    """The lens version of the workload's first active lens review."""
+    return lens_review_of(workload).lens_version
 
 
 # --- webhooks ---------------------------------------------------------------------------------

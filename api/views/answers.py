@@ -21,7 +21,7 @@ from api.problems import django_validation_errors, problem, validation_problem
 from api.serializers import AnswerSerializer, AnswerWriteSerializer, QuestionSerializer
 from questions.models import Choice, Question
 from reviews import access, loader, scoring
-from reviews.models import Answer, Workload
+from reviews.models import Answer, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save
 
 # Which request field a service error is about, by its code.
@@ -45,20 +45,32 @@ IF_MATCH = OpenApiParameter(
 
 
 def _questions(workload: Workload):
+    versions = LensReview.objects.active().filter(workload=workload).values("lens_version_id")
     return (
-        Question.objects.filter(pillar__version_id=workload.lens_version_id)
+        Question.objects.filter(pillar__version_id__in=versions)
         .select_related("pillar")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "pk")))
-        .order_by("pillar__order", "order", "pk")
+        .order_by("pillar__version_id", "pillar__order", "order", "pk")
     )
 
 
 def _with_risks(workload: Workload, questions) -> list[Question]:
-    result = loader.result_for_workload(workload)
-    risks = {(q.pillar_ref, q.ref): q.risk for q in result.questions}
+    review = loader.review_for_workload(workload)
+    risks = {
+        (lens.lens_review.lens_version_id, q.pillar_ref, q.ref): q.risk
+        for lens in review.lenses
+        for q in lens.result.questions
+    }
     for question in questions:
-        question.risk = risks.get((question.pillar.ref, question.ref), scoring.UNANSWERED)
+        key = (question.pillar.version_id, question.pillar.ref, question.ref)
+        question.risk = risks.get(key, scoring.UNANSWERED)
     return questions
+
+
+def _current(workload: Workload, question: Question) -> Answer | None:
+    return Answer.objects.filter(
+        lens_review__workload=workload, lens_review__removed_at__isnull=True, question=question
+    ).first()
 
 
 def _service_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -89,8 +101,12 @@ class QuestionViewSet(viewsets.GenericViewSet):
     def _workload(self, action: str) -> Workload:
         return access.get_workload_or_404(self.request.user, self.kwargs["workload_id"], action)
 
-    def _question(self, workload: Workload) -> Question:
-        question = _questions(workload).filter(pk=self.kwargs["pk"]).first()
+    def _question(self, workload: Workload, *, saving: bool = False) -> Question:
+        questions = _questions(workload)
+        if saving:
+            # answer_save scores the question before and after (its rules), as the page does.
+            questions = questions.prefetch_related("risk_rules")
+        question = questions.filter(pk=self.kwargs["pk"]).first()
         if question is None:
             raise Http404("No such question in this workload's lens version.")
         return question
@@ -131,10 +147,9 @@ class QuestionViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             workload = self._workload(access.VIEW)
             question = self._question(workload)
-            answer = Answer.objects.filter(workload=workload, question=question).first()
-            return _answer_response(answer or Answer(workload=workload, question=question))
+            return _answer_response(_current(workload, question) or Answer(question=question))
         workload = self._workload(access.EDIT)
-        question = self._question(workload)
+        question = self._question(workload, saving=True)
         values = AnswerWriteSerializer(data=request.data)
         values.is_valid(raise_exception=True)
         header = request.headers.get("If-Match")
@@ -156,7 +171,7 @@ class QuestionViewSet(viewsets.GenericViewSet):
         except ValidationError as error:
             return validation_problem(_service_errors(error))
         except AnswerConflict as conflict:
-            current = conflict.current or Answer(workload=workload, question=question)
+            current = conflict.current or Answer(question=question)
             response = problem(
                 412,
                 "The answer changed since the version in If-Match. `current` is the answer as "

@@ -7,6 +7,7 @@ their results come from the snapshot alone, never by re-scoring, like the milest
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -20,7 +21,7 @@ from api.serializers import (
     MilestoneSerializer,
 )
 from reviews import access, loader, scoring
-from reviews.models import Milestone
+from reviews.models import Milestone, MilestoneLens
 from reviews.services.milestones import milestone_create
 
 
@@ -49,7 +50,9 @@ class MilestoneViewSet(viewsets.GenericViewSet):
 
     def list(self, request, workload_id: int):
         workload = self._workload(access.VIEW)
-        milestones = Milestone.objects.filter(workload=workload).defer("answers", "results")
+        milestones = Milestone.objects.filter(workload=workload).prefetch_related(
+            Prefetch("lenses", queryset=MilestoneLens.objects.defer("answers", "results"))
+        )
         page = self.paginate_queryset(milestones)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -87,11 +90,11 @@ class MilestoneViewSet(viewsets.GenericViewSet):
         query = _CompareQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         before_id, after_id = query.validated_data["before"], query.validated_data["after"]
-        before = scoring.result_from_json(self._milestone(workload, before_id).results)
+        before = loader.result_for_milestone(self._milestone(workload, before_id))
         if after_id is None:
             after = loader.result_for_workload(workload)
         else:
-            after = scoring.result_from_json(self._milestone(workload, after_id).results)
+            after = loader.result_for_milestone(self._milestone(workload, after_id))
         body = {
             "before": before_id,
             "after": after_id,

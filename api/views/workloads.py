@@ -8,6 +8,7 @@ lens versions) and written by the same services.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -25,7 +26,7 @@ from api.serializers import (
 )
 from reviews import access, loader
 from reviews.forms import WorkloadForm
-from reviews.models import Workload
+from reviews.models import LensReview, Workload
 from reviews.services.workloads import (
     default_lens_version,
     workload_archive,
@@ -79,7 +80,14 @@ class WorkloadViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return (
             Workload.objects.visible_to(self.request.user)
-            .select_related("team", "lens_version__lens")
+            .select_related("team")
+            .prefetch_related(
+                Prefetch(
+                    "lens_reviews",
+                    queryset=LensReview.objects.active().order_by("position", "pk"),
+                    to_attr="active_lens_reviews",
+                )
+            )
             .distinct()
         )
 

@@ -1,8 +1,10 @@
 """Saving an answer: validate, then a conditional update on ``version`` so no save is lost.
 
-A save costs a fixed handful of queries whatever the size of the bank: the question's choices
-(free when the caller prefetched them), the workload row lock, the current answer, one
-conditional write, one history row and the workload's ``updated_at`` bump (plus savepoints).
+A save costs a fixed handful of queries whatever the size of the bank or the number of lenses:
+the question's choices (and risk rules for an imported lens; free when the caller prefetched
+them), the workload row lock that also finds the lens review, the current answer, one
+conditional write, one history row, the lens review's counts when the question's risk moved,
+and the workload's counts and ``updated_at`` (plus savepoints).
 """
 
 from __future__ import annotations
@@ -15,8 +17,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from questions.models import Choice, Question
-from reviews.models import Answer, AnswerChange, NotApplicableReason, Workload
+from questions import rules as rule_engine
+from questions.models import Choice, LensVersion, Question
+from reviews import scoring
+from reviews.models import (
+    Answer,
+    AnswerChange,
+    LensReview,
+    NotApplicableReason,
+    Workload,
+    count_field,
+)
 
 NOTES_MAX = 2084
 PRACTICE_NOTE_MAX = 250
@@ -66,16 +77,8 @@ def _choices(question: Question) -> list[Choice]:
     return list(question.choices.all())
 
 
-def clean_answer_data(
-    *, workload: Workload, question: Question, data: dict[str, Any]
-) -> dict[str, Any]:
+def clean_answer_data(*, question: Question, data: dict[str, Any]) -> dict[str, Any]:
     """The normalised answer state, or ``ValidationError`` with messages a person can act on."""
-    if question.pillar.version_id != workload.lens_version_id:
-        raise ValidationError(
-            "This question is not part of the lens version this workload is reviewed against. "
-            "Open the question from the workload's own questionnaire.",
-            code="other_lens",
-        )
     choices = _choices(question)
     by_ref = {c.ref: c for c in choices}
     errors: list[ValidationError] = []
@@ -180,6 +183,46 @@ def clean_answer_data(
     }
 
 
+def _scoring_question(question: Question, kind: str) -> scoring.Question:
+    """The question as scoring input; rules only for imported banks (native ones ignore them)."""
+    rules: tuple[rule_engine.CompiledRule, ...] = ()
+    if kind == LensVersion.Kind.IMPORTED:
+        rules = tuple(
+            rule_engine.CompiledRule(rule_engine.parse(r.condition), r.risk)
+            for r in sorted(question.risk_rules.all(), key=lambda r: (r.order, r.pk))
+        )
+    return scoring.Question(
+        ref=question.ref,
+        title=question.title,
+        practices=tuple(
+            scoring.Practice(ref=c.ref, title=c.title, risk=c.risk or None, is_none=c.is_none)
+            for c in _choices(question)
+        ),
+        rules=rules,
+    )
+
+
+def _risk(kind: str, question: scoring.Question, state: dict[str, Any] | None) -> str:
+    answer = None
+    if state is not None:
+        answer = scoring.AnswerState(
+            selected=frozenset(state["selected"]),
+            is_applicable=state["is_applicable"],
+            practices_not_applicable=frozenset(state["choices_not_applicable"]),
+        )
+    return scoring.score_question(kind, question, answer)[0]
+
+
+def count_moves(before: str, after: str) -> dict[str, Any]:
+    """UPDATE arguments that move one question from risk ``before`` to ``after``."""
+    if before == after:
+        return {}
+    return {
+        count_field(before): F(count_field(before)) - 1,
+        count_field(after): F(count_field(after)) + 1,
+    }
+
+
 def answer_save(
     *,
     workload: Workload,
@@ -190,43 +233,62 @@ def answer_save(
 ) -> SaveResult:
     """Store ``data`` as the answer if nobody saved since ``expected_version``.
 
+    The answer belongs to the workload's active lens review of the question's lens version.
     Raises ``ValidationError`` (nothing changed) or ``AnswerConflict`` carrying the answer as
     the other person saved it (nothing changed either).
     """
-    state = clean_answer_data(workload=workload, question=question, data=data)
+    state = clean_answer_data(question=question, data=data)
     now = timezone.now()
     with transaction.atomic():
-        # Lock the workload row (the save bumps it anyway) and re-read its lens version: a lens
-        # upgrade that committed since the page was read would otherwise leave this answer on
-        # the old question, where nobody sees it.
-        lens_version_id = (
-            Workload.objects.select_for_update()
-            .filter(pk=workload.pk)
-            .values_list("lens_version_id", flat=True)
-            .get()
-        )
-        if lens_version_id != question.pillar.version_id:
-            raise ValidationError(
-                "This workload moved to a newer lens version while you were answering. "
-                "Reload the questionnaire and apply your change again.",
-                code="lens_upgraded",
+        # Lock the workload row (every writer of a workload's lens reviews and counts locks it
+        # first) and find the active lens review of the question's version in the same query:
+        # a lens upgraded or removed since the page was read would otherwise leave this answer
+        # where nobody sees it.
+        found = (
+            Workload.objects.select_for_update(of=("self",))
+            .filter(
+                pk=workload.pk,
+                lens_reviews__removed_at__isnull=True,
+                lens_reviews__lens_version_id=question.pillar.version_id,
             )
-        current = Answer.objects.filter(workload=workload, question=question).first()
+            .values_list("lens_reviews__pk", "lens_reviews__lens_version__kind")
+            .first()
+        )
+        if found is None:
+            upgraded = LensReview.objects.active().filter(
+                workload_id=workload.pk, lens__versions__pk=question.pillar.version_id
+            )
+            if upgraded.exists():
+                raise ValidationError(
+                    "This lens moved to a newer version while you were answering. "
+                    "Reload the questionnaire and apply your change again.",
+                    code="lens_upgraded",
+                )
+            raise ValidationError(
+                "This question is not part of the lens versions this workload is reviewed "
+                "against (the lens may have been removed since the page was opened). Open the "
+                "question from the workload's own questionnaire.",
+                code="other_lens",
+            )
+        lens_review_id, kind = found
+        current = Answer.objects.filter(lens_review_id=lens_review_id, question=question).first()
         before = answer_state(current)
         if before == state:
             # Nothing to store: repeated autosaves and re-sent forms are harmless, even
             # from a stale version, because nothing would be overwritten.
-            return SaveResult(current or Answer(workload=workload, question=question), False)
+            return SaveResult(
+                current or Answer(lens_review_id=lens_review_id, question=question), False
+            )
         current_version = current.version if current else 0
         if current_version != expected_version:
             raise AnswerConflict(current)
         if current is None:
             try:
-                # The savepoint lets a lost race on the unique (workload, question) surface
+                # The savepoint lets a lost race on the unique (lens review, question) surface
                 # as a conflict instead of breaking the outer transaction.
                 with transaction.atomic():
                     answer = Answer.objects.create(
-                        workload=workload,
+                        lens_review_id=lens_review_id,
                         question=question,
                         version=1,
                         updated_by=user,
@@ -235,7 +297,7 @@ def answer_save(
                     )
             except IntegrityError:
                 raise AnswerConflict(
-                    Answer.objects.filter(workload=workload, question=question).first()
+                    Answer.objects.filter(lens_review_id=lens_review_id, question=question).first()
                 ) from None
         else:
             # The version filter makes the write conditional: of two saves that both read
@@ -259,6 +321,12 @@ def answer_save(
             before=before,
             after=state,
         )
-        Workload.objects.filter(pk=workload.pk).update(updated_at=now)
+        # Stored counts move by the one question that changed: its risk before and after.
+        scored = _scoring_question(question, kind)
+        moves = count_moves(
+            _risk(kind, scored, before if current else None), _risk(kind, scored, state)
+        )
+        LensReview.objects.filter(pk=lens_review_id).update(updated_at=now, **moves)
+        Workload.objects.filter(pk=workload.pk).update(updated_at=now, **moves)
     workload.updated_at = now
     return SaveResult(answer, True)

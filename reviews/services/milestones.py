@@ -1,14 +1,16 @@
-"""Milestones: immutable snapshots of a workload's answers, results and lens version."""
+"""Milestones: immutable snapshots of every lens review of a workload (answers, results and
+lens version per lens)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from accounts.audit import audit_record
 from reviews import loader, scoring
 from reviews.audit_actions import ReviewAction
-from reviews.models import Answer, Milestone, Workload
+from reviews.models import Answer, LensReview, Milestone, MilestoneLens, Workload
 from webhooks import payloads
 from webhooks.events import EventType
 from webhooks.services import webhook_event_emit
@@ -17,11 +19,15 @@ MAX_MILESTONES = 100  # per workload, as in the AWS Well-Architected Tool
 NAME_MAX = 100
 
 
-def _snapshot_answers(workload: Workload) -> tuple[dict, dict[str, scoring.AnswerState]]:
-    """The workload's answers as stored JSON and as scoring input, from one query."""
+def _snapshot_answers(
+    lens_reviews: list[LensReview],
+) -> tuple[dict[int, dict], dict[int, dict[str, scoring.AnswerState]]]:
+    """The lens reviews' answers as stored JSON and as scoring input, from one query."""
     rows = Answer.objects.filter(
-        workload=workload, question__pillar__version_id=workload.lens_version_id
+        lens_review__in=lens_reviews,
+        question__pillar__version_id=F("lens_review__lens_version_id"),
     ).values_list(
+        "lens_review_id",
         "question__pillar__ref",
         "question__ref",
         "selected",
@@ -30,18 +36,18 @@ def _snapshot_answers(workload: Workload) -> tuple[dict, dict[str, scoring.Answe
         "notes",
         "choices_not_applicable",
     )
-    stored: dict[str, dict] = {}
-    states: dict[str, scoring.AnswerState] = {}
-    for pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
+    stored: dict[int, dict] = {r.pk: {} for r in lens_reviews}
+    states: dict[int, dict[str, scoring.AnswerState]] = {r.pk: {} for r in lens_reviews}
+    for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
         key = scoring.answer_key(pillar_ref, question_ref)
-        stored[key] = {
+        stored[review_id][key] = {
             "selected": list(selected),
             "is_applicable": applicable,
             "reason": reason,
             "notes": notes,
             "choices_not_applicable": dict(na or {}),
         }
-        states[key] = scoring.AnswerState(
+        states[review_id][key] = scoring.AnswerState(
             selected=frozenset(selected),
             is_applicable=applicable,
             practices_not_applicable=frozenset(na or {}),
@@ -51,7 +57,8 @@ def _snapshot_answers(workload: Workload) -> tuple[dict, dict[str, scoring.Answe
 
 @transaction.atomic
 def milestone_create(*, workload: Workload, name: str, user, request=None) -> Milestone:
-    """Freeze the workload's answers, computed results and lens version under ``name``.
+    """Freeze every active lens review of the workload (answers, computed results and lens
+    version) under ``name``.
 
     Raises ``ValidationError`` (nothing written) for an empty, too long or already used name,
     or when the workload already has ``MAX_MILESTONES`` milestones.
@@ -78,18 +85,31 @@ def milestone_create(*, workload: Workload, name: str, user, request=None) -> Mi
             f"This workload already has {MAX_MILESTONES} milestones, the most it can keep.",
             code="limit",
         )
-    stored, states = _snapshot_answers(workload)
-    bank = loader.banks_for_versions([workload.lens_version_id])[workload.lens_version_id]
-    result = scoring.score_workload(bank, states)
-    results = scoring.result_to_json(result)
+    lens_reviews = list(
+        LensReview.objects.active().filter(workload=workload).order_by("position", "pk")
+    )
+    stored, states = _snapshot_answers(lens_reviews)
+    banks = loader.banks_for_versions({r.lens_version_id for r in lens_reviews})
+    results = {
+        r.pk: scoring.score_workload(banks[r.lens_version_id], states[r.pk]) for r in lens_reviews
+    }
     milestone = Milestone.objects.create(
         workload=workload,
         name=name,
-        lens_version_id=workload.lens_version_id,
         created_by=user if getattr(user, "is_authenticated", False) else None,
-        answers=stored,
-        results=results,
     )
+    MilestoneLens.objects.bulk_create(
+        MilestoneLens(
+            milestone=milestone,
+            lens_review=review,
+            lens_version_id=review.lens_version_id,
+            position=position,
+            answers=stored[review.pk],
+            results=scoring.result_to_json(results[review.pk]),
+        )
+        for position, review in enumerate(lens_reviews)
+    )
+    counts = scoring.sum_counts(result.counts for result in results.values())
     audit_record(
         action=ReviewAction.MILESTONE_CREATED,
         actor=user,
@@ -101,6 +121,8 @@ def milestone_create(*, workload: Workload, name: str, user, request=None) -> Mi
     webhook_event_emit(
         event=EventType.MILESTONE_TAKEN,
         team_id=workload.team_id,
-        data=payloads.milestone_data(milestone, counts=results["counts"], score=results["score"]),
+        data=payloads.milestone_data(
+            milestone, counts=counts, score=scoring.score_from_counts(counts)
+        ),
     )
     return milestone

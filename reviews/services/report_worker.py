@@ -103,9 +103,7 @@ def report_claim(*, report_id: int, owner: str | None = None) -> Report | None:
     )
     if not claimed:
         return None
-    return Report.objects.select_related("workload__team", "workload__lens_version").get(
-        pk=report_id
-    )
+    return Report.objects.select_related("workload__team").get(pk=report_id)
 
 
 def _mine(report: Report) -> Q:

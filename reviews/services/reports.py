@@ -61,7 +61,6 @@ def report_request(
         report = Report.objects.create(
             workload=workload,
             milestone=milestone,
-            lens_version_id=milestone.lens_version_id if milestone else workload.lens_version_id,
             requested_by=user,
         )
         report_queue(report_id=report.pk)

@@ -1,25 +1,31 @@
-"""The risk dashboard: every workload the user can see, scored, sortable, filterable, paged.
+"""The risk dashboard: every workload the user can see, with its counts, sortable,
+filterable, paged.
 
-Nine queries whatever the number of workloads: session and user (2), the visible workloads with
-their team and latest answer change (1), the lens versions' banks (5), the answers (1).
-Teams for the filter come from the same workload list, so they cost nothing more.
+Five queries whatever the number of workloads: session and user (2), the teams for the filter,
+the totals (count, high, medium) and one page of workloads with their team. Nothing is scored
+on read: filtering, sorting and paging run in the database on the stored risk counts
+(``reviews.models.RiskCounts``), written with every answer save.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import Count, ExpressionWrapper, F, FloatField, QuerySet, Sum
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.onboarding import next_steps
-from reviews import loader, scoring
-from reviews.models import Workload
+from reviews.models import COUNT_FIELDS, Team, Workload
 from reviews.search import WorkloadSearch, search_context
 
 PAGE_SIZE = 25
@@ -36,70 +42,90 @@ class DashboardRow:
     score: int | None
     last_change: datetime
 
+    @classmethod
+    def of(cls, workload: Workload) -> DashboardRow:
+        return cls(
+            workload=workload,
+            high=workload.high_count,
+            medium=workload.medium_count,
+            answered=workload.answered,
+            total=workload.total,
+            score=workload.score,
+            # Every answer save and lens change bumps ``updated_at``: it is the last change.
+            last_change=workload.updated_at,
+        )
+
     @property
     def progress(self) -> int:
         """Percentage of questions answered (not applicable counts as answered)."""
         return round(100 * self.answered / self.total) if self.total else 0
 
 
-# Ties are broken by name; workloads without a score yet come last in both directions.
-SORTS = {
-    "name": ("Name", lambda r: (r.workload.name.casefold(), r.workload.pk)),
-    "high": ("High risk", lambda r: r.high),
-    "medium": ("Medium risk", lambda r: r.medium),
-    "progress": ("Progress", lambda r: r.progress),
-    "score": ("Score", lambda r: r.score),
-    "changed": ("Last change", lambda r: r.last_change),
+def _sum(*fields: str) -> Any:
+    return reduce(operator.add, (F(f) for f in fields))
+
+
+_TOTAL = _sum(*COUNT_FIELDS)
+_SCORED = _sum("high_count", "medium_count", "low_count", "none_count")
+# Sorting happens in the database on the stored counts; the figures shown are rounded in
+# Python (``RiskCounts.score``), and rounding never reorders, so both agree.
+_RATIO_PROGRESS = Coalesce(
+    ExpressionWrapper(
+        (_TOTAL - F("unanswered_count")) * 1.0 / NullIf(_TOTAL, 0), output_field=FloatField()
+    ),
+    0.0,
+)
+_RATIO_SCORE = ExpressionWrapper(
+    (F("none_count") * 100 + F("low_count") * 75 + F("medium_count") * 50)
+    * 1.0
+    / NullIf(_SCORED, 0),
+    output_field=FloatField(),
+)
+SORTS: dict[str, tuple[str, Any]] = {
+    "name": ("Name", Lower("name")),
+    "high": ("High risk", F("high_count")),
+    "medium": ("Medium risk", F("medium_count")),
+    "progress": ("Progress", _RATIO_PROGRESS),
+    "score": ("Score", _RATIO_SCORE),
+    "changed": ("Last change", F("updated_at")),
 }
 
 
-def visible_workloads(user):
-    return Workload.objects.visible_to(user).active()
-
-
-def dashboard_rows(user, search: WorkloadSearch | None = None) -> list[DashboardRow]:
-    """Every active workload ``user`` may see that ``search`` keeps, scored (7 queries whatever
-    their number)."""
-    search = search or WorkloadSearch()
-    workloads = list(
-        search.filter_queryset(visible_workloads(user))
-        .select_related("team")
-        .annotate(last_answer_at=Max("answers__updated_at"))
-        .order_by("name", "pk")
-    )
-    results = loader.results_for_workloads(workloads) if workloads else {}
-    rows = []
-    for workload in workloads:
-        result = results[workload.pk]
-        if not search.keeps(result):
-            continue
-        changes = [workload.updated_at, workload.last_answer_at]
-        rows.append(
-            DashboardRow(
-                workload=workload,
-                high=result.counts[scoring.HIGH],
-                medium=result.counts[scoring.MEDIUM],
-                answered=result.answered,
-                total=result.total,
-                score=result.score,
-                last_change=max(c for c in changes if c is not None),
-            )
-        )
-    return rows
-
-
-def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
+def ordering(sort: str) -> list[Any]:
+    """ORDER BY for ``sort``: ties by name (alphabetical whichever the direction, except when
+    sorting by name); workloads without a score last in both directions."""
     key = sort.removeprefix("-")
     descending = sort.startswith("-")
-    by_name = sorted(rows, key=SORTS["name"][1])
+    expression = SORTS[key][1]
     if key == "name":
-        return list(reversed(by_name)) if descending else by_name
-    if key == "score":
-        unscored = [r for r in by_name if r.score is None]
-        scored = [r for r in by_name if r.score is not None]
-        return sorted(scored, key=SORTS[key][1], reverse=descending) + unscored
-    # Stable sorts: by name first, then by the chosen column, so ties stay alphabetical.
-    return sorted(by_name, key=SORTS[key][1], reverse=descending)
+        return [expression.desc(), F("pk").desc()] if descending else [expression, "pk"]
+    column = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return [column, Lower("name"), "pk"]
+
+
+class Rows:
+    """The sorted workloads as ``DashboardRow``s, read page by page by the paginator."""
+
+    def __init__(self, workloads: QuerySet[Workload], count: int) -> None:
+        self.workloads = workloads
+        self._count = count
+        self.ordered = True
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[DashboardRow]:
+        return [DashboardRow.of(w) for w in self.workloads[key]]
+
+    def __iter__(self) -> Iterator[DashboardRow]:
+        return (DashboardRow.of(w) for w in self.workloads)
+
+
+def visible_workloads(user) -> QuerySet[Workload]:
+    return Workload.objects.visible_to(user).active()
 
 
 def _params(search: WorkloadSearch, team: str, environment: str, sort: str) -> dict[str, str]:
@@ -110,31 +136,37 @@ def _params(search: WorkloadSearch, team: str, environment: str, sort: str) -> d
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     search = WorkloadSearch.from_query(request.GET)
-    rows = dashboard_rows(request.user, search)
-    teams = sorted({(r.workload.team_id, r.workload.team.name) for r in rows}, key=lambda t: t[1])
+    visible = visible_workloads(request.user)
+    teams = list(
+        Team.objects.filter(pk__in=visible.values("team_id"))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
     environments = Workload.Environment.choices
 
+    workloads = search.filter_queryset(visible)
     team = request.GET.get("team", "")
-    # isascii: str.isdigit accepts "²", which int() refuses.
-    if team.isascii() and team.isdigit():
-        rows = [r for r in rows if r.workload.team_id == int(team)]
+    # isascii: str.isdigit accepts "²", which int() refuses; the length keeps it a bigint.
+    if team.isascii() and team.isdigit() and len(team) < 19:
+        workloads = workloads.filter(team_id=int(team))
     else:
         team = ""
     environment = request.GET.get("environment", "")
     if environment in Workload.Environment.values:
-        rows = [r for r in rows if r.workload.environment == environment]
+        workloads = workloads.filter(environment=environment)
     else:
         environment = ""
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort.removeprefix("-") not in SORTS:
         sort = DEFAULT_SORT
 
-    totals = {
-        "workloads": len(rows),
-        "high": sum(r.high for r in rows),
-        "medium": sum(r.medium for r in rows),
-    }
-    page = Paginator(sort_rows(rows, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = workloads.aggregate(
+        workloads=Count("pk"),
+        high=Coalesce(Sum("high_count"), 0),
+        medium=Coalesce(Sum("medium_count"), 0),
+    )
+    rows = Rows(workloads.select_related("team").order_by(*ordering(sort)), totals["workloads"])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     columns = []
     for key, (label, _) in SORTS.items():
         active = sort.removeprefix("-") == key

@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from reviews import access, charts, loader, scoring
-from reviews.models import Milestone
+from reviews.models import Milestone, MilestoneLens
 from reviews.services.milestones import MAX_MILESTONES, NAME_MAX, milestone_create
-from reviews.views.summary import summary_context
+from reviews.views.summary import lens_rows, summary_context
 
 NOW = "now"
 
@@ -25,28 +26,65 @@ class MilestoneForm(forms.Form):
     )
 
 
+def _with_lenses(milestones):
+    """Milestones with their frozen lenses (and versions) prefetched, answers left out."""
+    return milestones.prefetch_related(
+        Prefetch(
+            "lenses",
+            queryset=MilestoneLens.objects.select_related("lens_version").defer("answers"),
+        )
+    )
+
+
 def _context(request: HttpRequest, workload, form: MilestoneForm | None = None) -> dict:
     milestones = list(
-        Milestone.objects.filter(workload=workload)
-        .select_related("lens_version__lens", "created_by")
-        .defer("answers")
+        _with_lenses(Milestone.objects.filter(workload=workload))
+        .select_related("created_by")
         .order_by("created_at", "pk")
     )
-    now = loader.result_for_workload(workload)
+    frozen = {m.pk: loader.lens_parts_for_milestone(m) for m in milestones}
+    for m in milestones:
+        m.result = scoring.combine_results(frozen[m.pk])
+    current = loader.lens_parts(loader.review_for_workload(workload))
+    now = scoring.combine_results(current)
     points = [
-        charts.TrendPoint(
-            m.name,
-            int(m.results.get("counts", {}).get(scoring.HIGH, 0)),
-            int(m.results.get("counts", {}).get(scoring.MEDIUM, 0)),
-        )
+        charts.TrendPoint(m.name, m.result.counts[scoring.HIGH], m.result.counts[scoring.MEDIUM])
         for m in milestones
     ]
     points.append(charts.TrendPoint("Now", now.counts[scoring.HIGH], now.counts[scoring.MEDIUM]))
+    # One trend per lens, over the milestones that froze it (and now, if it is still active).
+    names: dict[str, str] = {}
+    for parts in [*frozen.values(), current]:
+        for key, name, _ in parts:
+            names.setdefault(key, name)
+    lens_trends = []
+    if len(names) > 1:
+        for number, (key, name) in enumerate(names.items(), start=1):
+            lens_points = [
+                charts.TrendPoint(label, r.counts[scoring.HIGH], r.counts[scoring.MEDIUM])
+                for label, parts in [
+                    *((m.name, frozen[m.pk]) for m in milestones),
+                    ("Now", current),
+                ]
+                for k, _, r in parts
+                if k == key
+            ]
+            lens_trends.append(
+                (
+                    name,
+                    charts.trend_svg(
+                        lens_points,
+                        title=f"High and medium risks of {name} over the milestones",
+                        chart_id=f"trend-chart-lens-{number}",
+                    ),
+                )
+            )
     can_take = access.can(request.user, workload, access.MILESTONE, role=workload.user_role)
     return {
         "workload": workload,
         "milestones": list(reversed(milestones)),  # newest first in the table
         "trend": charts.trend_svg(points),
+        "lens_trends": lens_trends,
         "form": form if form is not None else (MilestoneForm() if can_take else None),
         "can_take": can_take,
         "max_milestones": MAX_MILESTONES,
@@ -85,8 +123,12 @@ def milestone_new(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 def _milestone_or_404(workload, pk: int) -> Milestone:
     try:
-        return Milestone.objects.select_related("lens_version__lens", "created_by").get(
-            workload=workload, pk=pk
+        return (
+            Milestone.objects.select_related("created_by")
+            .prefetch_related(
+                Prefetch("lenses", queryset=MilestoneLens.objects.select_related("lens_version"))
+            )
+            .get(workload=workload, pk=pk)
         )
     except Milestone.DoesNotExist:
         raise Http404("No such milestone") from None
@@ -99,20 +141,45 @@ def milestone_detail(request: HttpRequest, workload_id: int, pk: int) -> HttpRes
     milestone = _milestone_or_404(workload, pk)
     result = loader.result_for_milestone(milestone)
     context = summary_context(workload, result)
+    context["lens_rows"] = lens_rows(loader.lens_parts_for_milestone(milestone))
     context["chart"] = charts.risk_counts_svg(
         result.counts, title=f"Questions by risk at milestone {milestone.name}"
     )
     pillar_names = {p.ref: p.name for p in result.pillars}
+    # Keyed like the combined result: the lens key, then the lens's own answer key.
+    answers = {
+        f"{loader.lens_key(f.lens_version.lens_id)}:{key}": value
+        for f in loader.frozen_lenses(milestone)
+        for key, value in (f.answers or {}).items()
+    }
     context["answers"] = [
         (
             pillar_names.get(q.pillar_ref, q.pillar_ref),
             q,
-            (milestone.answers or {}).get(scoring.answer_key(q.pillar_ref, q.ref), {}),
+            answers.get(scoring.answer_key(q.pillar_ref, q.ref), {}),
         )
         for q in result.questions
     ]
+    context["frozen_versions"] = [f.lens_version for f in loader.frozen_lenses(milestone)]
     context.update(milestone=milestone, tab="milestones")
     return render(request, "reviews/milestones/detail.html", context)
+
+
+def _lens_rows(before_parts, after_parts) -> list[dict]:
+    """Per lens: its counts and score on each side (``None`` where it was not reviewed)."""
+    before = {key: (name, result) for key, name, result in before_parts}
+    after = {key: (name, result) for key, name, result in after_parts}
+    rows = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        name = (after.get(key) or before[key])[0]
+        rows.append(
+            {
+                "name": name,
+                "before": before[key][1] if key in before else None,
+                "after": after[key][1] if key in after else None,
+            }
+        )
+    return rows if len(rows) > 1 else []
 
 
 @login_required
@@ -120,7 +187,7 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
     """Two milestones, or a milestone and now: what changed per question."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     milestones = list(
-        Milestone.objects.filter(workload=workload).defer("answers").order_by("created_at", "pk")
+        _with_lenses(Milestone.objects.filter(workload=workload)).order_by("created_at", "pk")
     )
     by_id = {str(m.pk): m for m in milestones}
     base, other = request.GET.get("from", ""), request.GET.get("to", "") or NOW
@@ -128,6 +195,7 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
     status = 200
     changes = None
     before = after = None
+    lens_rows: list[dict] = []
     if not milestones:
         error = "Take a milestone first: there is nothing to compare yet."
         base, other = "", NOW
@@ -146,13 +214,16 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
         if not base:
             error = "Choose a milestone to compare."
     if not error:
-        before = scoring.result_from_json(by_id[base].results)
-        after = (
-            loader.result_for_workload(workload)
+        before_parts = loader.lens_parts_for_milestone(by_id[base])
+        after_parts = (
+            loader.lens_parts(loader.review_for_workload(workload))
             if other == NOW
-            else scoring.result_from_json(by_id[other].results)
+            else loader.lens_parts_for_milestone(by_id[other])
         )
+        before = scoring.combine_results(before_parts)
+        after = scoring.combine_results(after_parts)
         changes = scoring.compare_results(before, after)
+        lens_rows = _lens_rows(before_parts, after_parts)
     return render(
         request,
         "reviews/milestones/compare.html",
@@ -166,6 +237,7 @@ def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
             "before": before,
             "after": after,
             "changes": changes,
+            "lens_rows": lens_rows,
             "error": error,
             "tab": "milestones",
             "now": NOW,

@@ -21,12 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from questions.models import Choice, Question
+from questions.models import Choice, LensVersion, Question
 from reviews import access, loader, scoring
 from reviews.forms import AnswerForm, describe_state
-from reviews.models import Answer, AnswerChange, Workload
+from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save, answer_state
-from reviews.services.workloads import newer_version
+from reviews.services.lens_reviews import newer_versions
+from reviews.views.lenses import LensAddForm
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ STATE_LABELS = {
 class NavItem:
     pk: int
     number: int
+    lens_review_id: int
+    lens_name: str
     pillar_name: str
     title: str
     state: str
@@ -63,10 +66,81 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class LensProgress:
+    lens_review: LensReview
+    answered: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class PillarGroup:
+    name: str
+    items: list[NavItem]
+    is_open: bool
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self.items if i.state != STATE_UNANSWERED)
+
+
+@dataclass(frozen=True)
+class LensGroup:
+    lens: LensProgress
+    pillars: list[PillarGroup]
+
+
+@dataclass(frozen=True)
 class Navigation:
     items: tuple[NavItem, ...]
     answered: int
     total: int
+    lenses: tuple[LensProgress, ...] = ()
+    current: int | None = None  # the question on screen; its pillar is open in the side bar
+
+    @property
+    def continue_at(self) -> NavItem | None:
+        """Where the user left off: the first unanswered question of the lens answered most
+        recently, else the first unanswered one in lens order; when all are answered, the
+        first question."""
+        started = [lens for lens in self.lenses if lens.answered]
+        recent = sorted(started, key=lambda lens: lens.lens_review.updated_at, reverse=True)
+        for lens in recent:
+            for item in self.items:
+                if item.lens_review_id == lens.lens_review.pk and item.state == STATE_UNANSWERED:
+                    return item
+        return self.first_unanswered or (self.items[0] if self.items else None)
+
+    @property
+    def groups(self) -> list[LensGroup]:
+        """Lens -> pillar -> question. The pillar holding ``current`` (or, without one, where
+        the user left off) is open; the others are collapsed."""
+        focus = self.current
+        if focus is None:
+            start = self.continue_at
+            focus = start.pk if start else None
+        by_id = {lens.lens_review.pk: lens for lens in self.lenses}
+        groups: list[LensGroup] = []
+        for item in self.items:
+            if not groups or groups[-1].lens.lens_review.pk != item.lens_review_id:
+                groups.append(LensGroup(by_id[item.lens_review_id], []))
+            pillars = groups[-1].pillars
+            if not pillars or pillars[-1].name != item.pillar_name:
+                pillars.append(PillarGroup(item.pillar_name, [], False))
+            pillars[-1].items.append(item)
+        return [
+            LensGroup(
+                g.lens,
+                [
+                    PillarGroup(p.name, p.items, any(i.pk == focus for i in p.items))
+                    for p in g.pillars
+                ],
+            )
+            for g in groups
+        ]
 
     @property
     def percent(self) -> int:
@@ -79,8 +153,11 @@ class Navigation:
     @property
     def pillars(self) -> list[tuple[str, list[NavItem]]]:
         groups: list[tuple[str, list[NavItem]]] = []
+        keys: list[tuple[str, str]] = []
         for item in self.items:
-            if not groups or groups[-1][0] != item.pillar_name:
+            key = (item.lens_name, item.pillar_name)
+            if not keys or keys[-1] != key:
+                keys.append(key)
                 groups.append((item.pillar_name, []))
             groups[-1][1].append(item)
         return groups
@@ -92,34 +169,67 @@ class Navigation:
         return previous, following, index + 1
 
 
-def navigation_for(workload: Workload) -> Navigation:
-    """Every question of the workload's lens version with its state and risk (7 queries)."""
-    result = loader.result_for_workload(workload)
-    rows = Question.objects.filter(pillar__version_id=workload.lens_version_id).values_list(
-        "pk", "pillar__ref", "pillar__name", "ref"
+def navigation_for(workload: Workload, current: int | None = None) -> Navigation:
+    """Every question of the workload's active lens reviews, lens by lens, with its state and
+    risk (8 queries whatever the number of lenses)."""
+    review = loader.review_for_workload(workload)
+    versions = [lens.lens_review.lens_version_id for lens in review.lenses]
+    rows = Question.objects.filter(pillar__version_id__in=versions).values_list(
+        "pk", "pillar__version_id", "pillar__ref", "pillar__name", "ref"
     )
-    by_key = {(pillar_ref, ref): (pk, pillar_name) for pk, pillar_ref, pillar_name, ref in rows}
+    by_key = {(v, pillar_ref, ref): (pk, name) for pk, v, pillar_ref, name, ref in rows}
     items = []
-    for number, question in enumerate(result.questions, start=1):
-        pk, pillar_name = by_key[(question.pillar_ref, question.ref)]
-        if question.risk == scoring.UNANSWERED:
-            state = STATE_UNANSWERED
-        elif question.risk == scoring.NOT_APPLICABLE:
-            state = STATE_NOT_APPLICABLE
-        else:
-            state = STATE_ANSWERED
-        items.append(NavItem(pk, number, pillar_name, question.title, state, question.risk))
-    return Navigation(tuple(items), result.answered, result.total)
+    number = 0
+    for lens in review.lenses:
+        version = lens.lens_review.lens_version
+        for question in lens.result.questions:
+            number += 1
+            pk, pillar_name = by_key[(version.pk, question.pillar_ref, question.ref)]
+            if question.risk == scoring.UNANSWERED:
+                state = STATE_UNANSWERED
+            elif question.risk == scoring.NOT_APPLICABLE:
+                state = STATE_NOT_APPLICABLE
+            else:
+                state = STATE_ANSWERED
+            items.append(
+                NavItem(
+                    pk,
+                    number,
+                    lens.lens_review.pk,
+                    version.name,
+                    pillar_name,
+                    question.title,
+                    state,
+                    question.risk,
+                )
+            )
+    lenses = tuple(
+        LensProgress(lens.lens_review, lens.result.answered, lens.result.total)
+        for lens in review.lenses
+    )
+    return Navigation(tuple(items), review.answered, review.total, lenses, current)
 
 
-def _question_or_none(workload: Workload, question_id: int) -> Question | None:
-    """The question if it belongs to the workload's lens version (with choices prefetched)."""
+def _question_or_none(
+    workload: Workload, question_id: int, *, saving: bool = False
+) -> Question | None:
+    """The question if it belongs to the lens version of one of the workload's active lens
+    reviews (with choices prefetched, and risk rules when ``saving``: the save scores it)."""
+    versions = LensReview.objects.active().filter(workload=workload).values("lens_version_id")
+    prefetch: list[Any] = [Prefetch("choices", queryset=Choice.objects.order_by("order", "pk"))]
+    if saving:
+        prefetch.append("risk_rules")
     return (
-        Question.objects.filter(pk=question_id, pillar__version_id=workload.lens_version_id)
-        .select_related("pillar")
-        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "pk")))
+        Question.objects.filter(pk=question_id, pillar__version_id__in=versions)
+        .select_related("pillar__version")
+        .prefetch_related(*prefetch)
         .first()
     )
+
+
+def upgrades_for(nav: Navigation) -> list[tuple[LensReview, LensVersion]]:
+    """(lens review, newer published version) for each lens of ``nav`` that has one."""
+    return newer_versions([lens.lens_review for lens in nav.lenses])
 
 
 def _wrong_lens(request: HttpRequest, workload: Workload) -> HttpResponse:
@@ -133,7 +243,9 @@ def _wrong_lens(request: HttpRequest, workload: Workload) -> HttpResponse:
 
 def _answer(workload: Workload, question: Question) -> Answer | None:
     return (
-        Answer.objects.filter(workload=workload, question=question)
+        Answer.objects.filter(
+            lens_review__workload=workload, lens_review__removed_at__isnull=True, question=question
+        )
         .select_related("updated_by")
         .first()
     )
@@ -171,7 +283,7 @@ def _saved_response(
             "workload": workload,
             "question": question,
             "answer": answer,
-            "qnav": navigation_for(workload),
+            "qnav": navigation_for(workload, question.pk),
             "nav": "workloads",
             "status_state": "saved",
         },
@@ -200,7 +312,7 @@ def _saved_only_response(
 def question_page(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
     workload = access.get_workload_or_404(request.user, workload_id, action)
-    question = _question_or_none(workload, question_id)
+    question = _question_or_none(workload, question_id, saving=request.method == "POST")
     if question is None:
         return _wrong_lens(request, workload)
     choices = list(question.choices.all())
@@ -253,7 +365,7 @@ def question_page(request: HttpRequest, workload_id: int, question_id: int) -> H
         answer = _answer(workload, question)
         form = AnswerForm(question=question, choices=choices).with_answer_initial(answer)
 
-    nav = navigation_for(workload)
+    nav = navigation_for(workload, question.pk)
     previous, following, position = nav.neighbours(question.pk)
     can_edit = access.can(request.user, workload, access.EDIT, role=workload.user_role)
     return render(
@@ -271,7 +383,7 @@ def question_page(request: HttpRequest, workload_id: int, question_id: int) -> H
             "position": position,
             "can_edit": can_edit,
             "status_state": status_state,
-            "upgrade_to": newer_version(workload.lens_version),
+            "upgrades": upgrades_for(nav),
             **extra,
         },
         status=http_status,
@@ -286,7 +398,9 @@ def question_history(request: HttpRequest, workload_id: int, question_id: int) -
         return _wrong_lens(request, workload)
     titles = {c.ref: c.title for c in question.choices.all()}
     changes = (
-        AnswerChange.objects.filter(answer__workload=workload, answer__question=question)
+        AnswerChange.objects.filter(
+            answer__lens_review__workload=workload, answer__question=question
+        )
         .select_related("changed_by")
         .order_by("-changed_at", "-pk")
     )
@@ -309,7 +423,7 @@ def question_history(request: HttpRequest, workload_id: int, question_id: int) -
 def workload_overview(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     nav = navigation_for(workload)
-    continue_at = nav.first_unanswered or (nav.items[0] if nav.items else None)
+    can_edit = access.can(request.user, workload, access.EDIT, role=workload.user_role)
     return render(
         request,
         "reviews/questionnaire/overview.html",
@@ -317,8 +431,9 @@ def workload_overview(request: HttpRequest, workload_id: int) -> HttpResponse:
             "workload": workload,
             "qnav": nav,
             "nav": "workloads",
-            "continue_at": continue_at,
-            "can_edit": access.can(request.user, workload, access.EDIT, role=workload.user_role),
-            "upgrade_to": newer_version(workload.lens_version),
+            "continue_at": nav.continue_at,
+            "can_edit": can_edit,
+            "upgrades": upgrades_for(nav),
+            "lens_form": LensAddForm(workload=workload) if can_edit else None,
         },
     )

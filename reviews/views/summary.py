@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from questions.models import Question
 from reviews import access, charts, loader, scoring
+from reviews.models import LensReview
+from reviews.services.workloads import workload_pillars, workload_set_pillar_priorities
 
 PLAN_FILTERS = (scoring.HIGH, scoring.MEDIUM, scoring.LOW)
 # The same order as the chart, so the table and the picture read alike.
@@ -15,11 +18,31 @@ COUNT_COLUMNS = charts.ORDER
 
 
 def question_ids(workload) -> dict[tuple[str, str], int]:
-    """(pillar id, question id) -> Question pk of the workload's lens version, in one query."""
-    rows = Question.objects.filter(pillar__version_id=workload.lens_version_id).values_list(
-        "pillar__ref", "ref", "pk"
+    """(pillar id as in a combined result, question id) -> Question pk, for the questions of
+    the workload's active lens reviews, in one query."""
+    versions = LensReview.objects.active().filter(workload=workload).values("lens_version_id")
+    rows = Question.objects.filter(pillar__version_id__in=versions).values_list(
+        "pillar__version__lens_id", "pillar__ref", "ref", "pk"
     )
-    return {(pillar_ref, ref): pk for pillar_ref, ref, pk in rows}
+    return {
+        (f"{loader.lens_key(lens_id)}:{pillar_ref}", ref): pk
+        for lens_id, pillar_ref, ref, pk in rows
+    }
+
+
+def lens_rows(parts) -> list[dict]:
+    """Per lens (when there are several): its counts in the table's columns and its score."""
+    if len(parts) < 2:
+        return []
+    return [
+        {
+            "name": name,
+            "counts": [r.counts[risk] for risk in COUNT_COLUMNS],
+            "total": r.total,
+            "score": r.score,
+        }
+        for _, name, r in parts
+    ]
 
 
 def summary_context(workload, result: scoring.WorkloadResult) -> dict:
@@ -49,11 +72,32 @@ def summary_context(workload, result: scoring.WorkloadResult) -> dict:
 @login_required
 def workload_summary(request: HttpRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
-    result = loader.result_for_workload(workload)
+    parts = loader.lens_parts(loader.review_for_workload(workload))
+    result = scoring.combine_results(parts, workload.pillar_priorities or ())
     context = summary_context(workload, result)
+    context["lens_rows"] = lens_rows(parts)
     context["question_ids"] = {f"{p}/{q}": pk for (p, q), pk in question_ids(workload).items()}
     context["tab"] = "summary"
     return render(request, "reviews/summary/summary.html", context)
+
+
+@login_required
+@access.require_methods("POST")
+def pillar_priorities_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+    """Move one pillar up or down the workload's priorities (buttons, no JavaScript needed)."""
+    workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
+    order = [ref for ref, _ in workload_pillars(workload)]
+    ref = request.POST.get("up") or request.POST.get("down") or ""
+    if ref in order:
+        i = order.index(ref)
+        j = i - 1 if request.POST.get("up") else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+        workload_set_pillar_priorities(workload=workload, pillar_refs=order)
+        messages.success(request, "Pillar priorities saved: the plan follows them.")
+    else:
+        messages.error(request, "That pillar is not part of this review. Reload the page.")
+    return redirect("reviews:workload_plan", workload_id=workload.pk)
 
 
 @login_required
@@ -78,6 +122,8 @@ def workload_plan(request: HttpRequest, workload_id: int) -> HttpResponse:
             "total": len(result.improvement_plan),
             "pillar_names": pillar_names,
             "question_ids": {f"{p}/{q}": pk for (p, q), pk in question_ids(workload).items()},
+            "pillars": workload_pillars(workload),
+            "can_edit": access.can(request.user, workload, access.EDIT, role=workload.user_role),
             "tab": "plan",
         },
     )

@@ -1,26 +1,20 @@
-"""Workloads: list, create, edit, archive and lens upgrade."""
+"""Workloads: list, create, edit and archive (their lenses: ``reviews.views.lenses``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.onboarding import next_steps
-from reviews import access, loader
+from reviews import access
 from reviews.forms import WorkloadForm
-from reviews.models import Membership, Role, Workload
+from reviews.models import LensReview, Membership, Role, Workload
 from reviews.search import WorkloadSearch, search_context
-from reviews.services.workloads import (
-    newer_version,
-    upgrade_plan,
-    workload_archive,
-    workload_create,
-    workload_update,
-    workload_upgrade_lens,
-)
+from reviews.services.workloads import workload_archive, workload_create, workload_update
 
 
 @login_required
@@ -29,15 +23,21 @@ def workload_list(request: HttpRequest) -> HttpResponse:
     search = WorkloadSearch.from_query(request.GET)
     visible = (
         Workload.objects.visible_to(request.user)
-        .select_related("team", "lens_version__lens")
+        .select_related("team")
+        .prefetch_related(
+            Prefetch(
+                "lens_reviews",
+                queryset=LensReview.objects.active().select_related("lens_version"),
+                to_attr="active_lens_reviews",
+            )
+        )
         .distinct()
         .order_by("name", "pk")
     )
     if not show_archived:
         visible = visible.active()
-    workloads = list(search.filter_queryset(visible))
-    results = loader.results_for_workloads(workloads) if workloads else {}
-    rows = [(w, results.get(w.pk)) for w in workloads if search.keeps(results.get(w.pk))]
+    # Progress, risk and progress filters come from the stored counts: the list never scores.
+    rows = list(search.filter_queryset(visible))
     can_create = (
         request.user.is_staff
         or Membership.objects.filter(user=request.user, role=Role.ARCHITECT).exists()
@@ -126,33 +126,4 @@ def workload_archive_view(request: HttpRequest, workload_id: int) -> HttpRespons
         return redirect("reviews:workload_overview", workload_id=workload.pk)
     return render(
         request, "reviews/workloads/archive.html", {"workload": workload, "nav": "workloads"}
-    )
-
-
-@login_required
-def workload_upgrade(request: HttpRequest, workload_id: int) -> HttpResponse:
-    workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
-    to_version = newer_version(workload.lens_version)
-    if to_version is None:
-        messages.info(request, "This workload already uses the newest published lens version.")
-        return redirect("reviews:workload_overview", workload_id=workload.pk)
-    if request.method == "POST":
-        try:
-            plan = workload_upgrade_lens(
-                workload=workload, to_version=to_version, user=request.user, request=request
-            )
-        except ValidationError as error:
-            # Someone else upgraded between this page's read and the row lock.
-            messages.error(request, " ".join(error.messages))
-            return redirect("reviews:workload_overview", workload_id=workload.pk)
-        return render(
-            request,
-            "reviews/workloads/upgrade.html",
-            {"workload": workload, "plan": plan, "done": True, "nav": "workloads"},
-        )
-    plan = upgrade_plan(workload=workload, to_version=to_version)
-    return render(
-        request,
-        "reviews/workloads/upgrade.html",
-        {"workload": workload, "plan": plan, "done": False, "nav": "workloads"},
     )

@@ -9,13 +9,14 @@ from django.urls import reverse
 from questions.models import Question
 from reviews.models import Answer, AnswerChange
 from tests import factories
+from tests.factories import version_of
 
 
 @pytest.fixture
 def setup(architect):
     workload = factories.WorkloadFactory(team=architect.memberships.get().team)
     questions = list(
-        Question.objects.filter(pillar__version=workload.lens_version).order_by("order")
+        Question.objects.filter(pillar__version=version_of(workload)).order_by("order")
     )
     return workload, questions
 
@@ -40,7 +41,7 @@ def test_read_then_write_with_the_etag(architect, api_for, setup):
     response = _put(client, url, {"selected": ["q0_c0", "q0_c1"], "notes": "CI"}, '"0"')
     assert response.status_code == 200, response.content
     assert response["ETag"] == '"1"'
-    answer = Answer.objects.get(workload=workload, question=questions[0])
+    answer = Answer.objects.get(lens_review__workload=workload, question=questions[0])
     assert answer.selected == ["q0_c0", "q0_c1"] and answer.version == 1
     assert answer.updated_by == architect
     assert AnswerChange.objects.filter(answer=answer).count() == 1
@@ -99,7 +100,7 @@ def test_the_services_checks_name_the_field(architect, api_for, setup):
 
 def test_a_question_of_another_lens_is_404(architect, api_for, setup):
     workload, _questions = setup
-    other = Question.objects.exclude(pillar__version=workload.lens_version).first() or (
+    other = Question.objects.exclude(pillar__version=version_of(workload)).first() or (
         factories.make_bank(questions=1).pillars.first().questions.first()
     )
     response = api_for(architect).get(_url(workload, other))
@@ -109,7 +110,7 @@ def test_a_question_of_another_lens_is_404(architect, api_for, setup):
 def test_a_lead_reads_but_may_not_answer(api_for):
     lead = factories.MembershipFactory(role="lead")
     workload = factories.WorkloadFactory(team=lead.team)
-    question = Question.objects.filter(pillar__version=workload.lens_version).first()
+    question = Question.objects.filter(pillar__version=version_of(workload)).first()
     client = api_for(lead.user)
     assert client.get(_url(workload, question)).status_code == 200
     assert _put(client, _url(workload, question), {"selected": []}, '"0"').status_code == 403
@@ -139,11 +140,11 @@ def test_an_api_save_costs_the_same_queries_as_the_pages(
         "reviews:question", kwargs={"workload_id": workload.pk, "question_id": questions[0].pk}
     )
     # Page: session, user; API: token, last-used stamp. Both: workload with the role, question,
-    # choices; answer_save: savepoint, workload lock, answer, write, history, workload bump,
-    # release.
-    with django_assert_num_queries(12) as page_queries:
+    # choices, risk rules; answer_save: savepoint, workload lock (finding the lens review),
+    # answer, write, history, lens review counts, workload counts, release.
+    with django_assert_num_queries(14) as page_queries:
         assert page.post(page_url, {"version": 1, "selected": ["q0_c0"]}).status_code == 302
-    with django_assert_num_queries(12) as api_queries:
+    with django_assert_num_queries(14) as api_queries:
         response = _put(api, _url(workload, questions[0]), {"selected": ["q0_c1"]}, '"2"')
     assert response.status_code == 200
     assert len(api_queries.captured_queries) == len(page_queries.captured_queries)

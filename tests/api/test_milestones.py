@@ -9,12 +9,13 @@ from reviews import loader
 from reviews.models import Milestone
 from reviews.services.answers import answer_save
 from tests import factories
+from tests.factories import version_of
 
 
 @pytest.fixture
 def workload(architect):
     workload = factories.WorkloadFactory(team=architect.memberships.get().team)
-    question = Question.objects.filter(pillar__version=workload.lens_version).order_by("order")[0]
+    question = Question.objects.filter(pillar__version=version_of(workload)).order_by("order")[0]
     answer_save(
         workload=workload,
         question=question,
@@ -43,7 +44,7 @@ def test_take_list_read_and_compare_milestones(architect, api_for, workload):
     assert response.status_code == 201, response.content
     first = response.json()
     assert first["results"]["counts"]["HIGH"] == 1
-    question = Question.objects.filter(pillar__version=workload.lens_version).order_by("order")[0]
+    question = Question.objects.filter(pillar__version=version_of(workload)).order_by("order")[0]
     answer_save(
         workload=workload,
         question=question,
@@ -72,8 +73,8 @@ def test_milestone_rules_are_the_services(architect, api_for, workload):
 
 
 def test_compare_with_another_workloads_milestone_is_404(architect, api_for, workload):
-    other = factories.WorkloadFactory(lens_version=workload.lens_version)
-    foreign = Milestone.objects.create(workload=other, name="x", lens_version=other.lens_version)
+    other = factories.WorkloadFactory(lens_version=version_of(workload))
+    foreign = Milestone.objects.create(workload=other, name="x")
     response = api_for(architect).get(
         f"/api/v1/workloads/{workload.pk}/milestones/compare/", {"before": foreign.pk}
     )

@@ -14,6 +14,7 @@ from api.models import ApiToken
 from questions.models import Question
 from reviews.models import Answer, Milestone, Report, Workload
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 WRITES = {"post", "put", "patch", "delete"}
 # Routes whose id is not a team's object (the bank is shared by every team).
@@ -45,12 +46,12 @@ def _kwargs(pattern: URLPattern) -> set[str]:
 def team_b(db):
     """Objects of team B, one of each kind a route can name; ``pk`` per route family."""
     workload = factories.WorkloadFactory()
-    question = Question.objects.filter(pillar__version=workload.lens_version).first()
-    Answer.objects.create(workload=workload, question=question, selected=["q0_c0"])
-    milestone = Milestone.objects.create(
-        workload=workload, name="Baseline", lens_version=workload.lens_version
+    question = Question.objects.filter(pillar__version=version_of(workload)).first()
+    Answer.objects.create(
+        lens_review=lens_review_of(workload), question=question, selected=["q0_c0"]
     )
-    report = Report.objects.create(workload=workload, lens_version=workload.lens_version)
+    milestone = Milestone.objects.create(workload=workload, name="Baseline")
+    report = Report.objects.create(workload=workload)
     member = factories.MembershipFactory(team=workload.team, role="architect").user
     return {
         "workload": workload,
@@ -61,7 +62,7 @@ def team_b(db):
             "team": workload.team_id,
             "report": report.pk,
             "milestone": milestone.pk,
-            "lens-version": workload.lens_version_id,
+            "lens-version": version_of(workload).pk,
             "question": question.pk,
         },
     }

@@ -6,6 +6,7 @@ import pytest
 
 from reviews.models import Milestone, Report
 from tests import factories
+from tests.factories import version_of
 from tests.reviews.reports_data import pdf_text
 
 
@@ -33,8 +34,8 @@ def test_a_request_is_accepted_with_its_status_url(
 
 def test_a_milestone_of_another_workload_is_a_field_error(architect, api_for):
     workload = factories.WorkloadFactory(team=architect.memberships.get().team)
-    other = factories.WorkloadFactory(lens_version=workload.lens_version)
-    milestone = Milestone.objects.create(workload=other, name="x", lens_version=other.lens_version)
+    other = factories.WorkloadFactory(lens_version=version_of(workload))
+    milestone = Milestone.objects.create(workload=other, name="x")
     response = api_for(architect).post(
         _url(workload), {"milestone": milestone.pk}, content_type="application/json"
     )

@@ -6,6 +6,7 @@ import pytest
 
 from reviews.models import Workload
 from tests import factories
+from tests.factories import version_of
 
 URL = "/api/v1/workloads/"
 
@@ -34,7 +35,7 @@ def test_create_read_update_archive(architect, team, api_for, rel_bank):
     assert response.status_code == 201, response.content
     body = response.json()
     workload = Workload.objects.get(pk=body["id"])
-    assert workload.created_by == architect and workload.lens_version == rel_bank
+    assert workload.created_by == architect and version_of(workload) == rel_bank
     assert body["regions"] == ["eu-west-1"] and body["archived"] is False
 
     response = client.patch(
@@ -117,12 +118,12 @@ def test_list_has_a_fixed_number_of_queries(architect, team, api_for, django_ass
     client = api_for(architect)
     version = factories.make_bank(questions=1)
     factories.WorkloadFactory(team=team, lens_version=version)
-    # token lookup, last-used stamp, count, page
-    with django_assert_num_queries(4):
+    # token lookup, last-used stamp, count, page, the page's lens reviews
+    with django_assert_num_queries(5):
         assert client.get(URL).status_code == 200
     for _ in range(20):
         factories.WorkloadFactory(team=team, lens_version=version)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get(URL).json()["count"] == 21
 
 

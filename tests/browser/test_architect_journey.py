@@ -149,7 +149,7 @@ def test_architect_creates_a_workload_answers_rel_3_to_5_and_sees_the_risks(
     audit()
 
     # Every change reached the database as the user made it.
-    answers = {a.question.ref: a for a in Answer.objects.filter(workload=workload)}
+    answers = {a.question.ref: a for a in Answer.objects.filter(lens_review__workload=workload)}
     assert sorted(answers["service-architecture"].selected) == [
         "rel_service_architecture_business_domains",
         "rel_service_architecture_monolith_soa_microservice",

@@ -18,6 +18,7 @@ from tests.browser.helpers import (
     save_screenshot,
     sign_in,
 )
+from tests.factories import lens_review_of
 from tests.reviews.reports_data import FOLLOWED
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -38,12 +39,12 @@ def answered(version, team, name: str, followed: dict[str, list[str]], **fields)
     workload = factories.WorkloadFactory(team=team, name=name, lens_version=version, **fields)
     for question in Question.objects.filter(pillar__version=version, ref__in=followed):
         Answer.objects.create(
-            workload=workload,
+            lens_review=lens_review_of(workload),
             question=question,
             selected=followed[question.ref],
             notes=f"Discussed {question.ref} with the team.",
         )
-    return workload
+    return factories.store_counts(workload)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from api.services import token_create
 from questions.models import Question
 from reviews.models import Answer, Milestone, Report
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 REQUIRED_DIRECTIVES = (
     "default-src 'self'",
@@ -112,14 +113,12 @@ CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 def objects(db):
     admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
     workload = factories.WorkloadFactory()
-    question = Question.objects.filter(pillar__version=workload.lens_version).first()
-    Answer.objects.create(workload=workload, question=question, selected=["q0_c0"])
-    milestone = Milestone.objects.create(
-        workload=workload, name="Baseline", lens_version=workload.lens_version
+    question = Question.objects.filter(pillar__version=version_of(workload)).first()
+    Answer.objects.create(
+        lens_review=lens_review_of(workload), question=question, selected=["q0_c0"]
     )
-    report = Report.objects.create(
-        workload=workload, milestone=milestone, lens_version=workload.lens_version
-    )
+    milestone = Milestone.objects.create(workload=workload, name="Baseline")
+    report = Report.objects.create(workload=workload, milestone=milestone)
     Group.objects.create(name="Reviewers")
     from accounts.invitations import invitation_create
     from reviews.models import GrantedRole
@@ -143,7 +142,8 @@ def objects(db):
         "content_type": ContentType.objects.get_for_model(workload).pk,
         "endpoint": endpoint.pk,
         "delivery": delivery.pk,
-        "lens_version": workload.lens_version_id,
+        "lens_version": version_of(workload).pk,
+        "lens_review": lens_review_of(workload).pk,
         "api_token": token_create(user=admin, name="csp", scope="read")[0].pk,
     }
 

@@ -55,7 +55,7 @@ def not_private(root: Path) -> dict[str, str]:
 def test_a_rendered_report_is_owner_only(settings, tmp_path, rel_bank, permissive_umask):
     settings.MEDIA_ROOT = tmp_path / "media"
     workload = answered_rel_workload(rel_bank)
-    report = Report.objects.create(workload=workload, lens_version=workload.lens_version)
+    report = Report.objects.create(workload=workload)
 
     rendered = report_worker.report_render(report_id=report.pk)
 

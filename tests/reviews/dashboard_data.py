@@ -3,62 +3,104 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from django.utils import timezone
 
 from questions.models import Choice, LensVersion
-from reviews.models import Answer, NotApplicableReason, Team, Workload
+from reviews import loader, scoring
+from reviews.models import Answer, LensReview, NotApplicableReason, Team, Workload
 
 
 def populate_workloads(
-    *, team: Team, version: LensVersion, count: int, seed: int = 5, prefix: str = "Workload"
+    *,
+    team: Team,
+    version: LensVersion | None = None,
+    versions: Sequence[LensVersion] = (),
+    count: int,
+    seed: int = 5,
+    prefix: str = "Workload",
 ) -> list[Workload]:
-    """``count`` workloads of ``team`` on ``version``, each with an answer to most questions
-    (random practices ticked, some "None of these", some not applicable), in 2 bulk inserts."""
+    """``count`` workloads of ``team``, each reviewed with ``version`` (or every one of
+    ``versions``, one lens review each) and an answer to most questions (random practices
+    ticked, some "None of these", some not applicable), in bulk inserts. The stored counts
+    are what a fresh scoring gives, as if every answer had been saved through the service."""
+    versions = list(versions) or [version]
     rng = random.Random(seed)
     now = timezone.now()
     environments = list(Workload.Environment.values)
-    workloads = Workload.objects.bulk_create(
-        Workload(
+    banks = loader.banks_for_versions(v.pk for v in versions)
+    choices: dict[int, dict[int, list[Choice]]] = {v.pk: {} for v in versions}
+    keys: dict[int, tuple[str, str]] = {}
+    for choice in (
+        Choice.objects.filter(question__pillar__version__in=versions)
+        .select_related("question__pillar")
+        .order_by("order")
+    ):
+        question = choice.question
+        choices[question.pillar.version_id].setdefault(question.pk, []).append(choice)
+        keys[question.pk] = (question.pillar.ref, question.ref)
+
+    plans = []  # per workload: [(version, [answer kwargs], counts)]
+    for _ in range(count):
+        lenses = []
+        for v in versions:
+            rows, states = [], {}
+            for question_id, question_choices in choices[v.pk].items():
+                roll = rng.random()
+                if roll < 0.1:
+                    continue  # unanswered
+                practices = [c.ref for c in question_choices if not c.is_none]
+                nones = [c.ref for c in question_choices if c.is_none]
+                key = scoring.answer_key(*keys[question_id])
+                if roll < 0.15:
+                    rows.append(
+                        {
+                            "question_id": question_id,
+                            "is_applicable": False,
+                            "reason": NotApplicableReason.OUT_OF_SCOPE,
+                        }
+                    )
+                    states[key] = scoring.AnswerState(is_applicable=False)
+                    continue
+                if roll < 0.25 and nones:
+                    selected = nones[:1]
+                else:
+                    selected = [ref for ref in practices if rng.random() < 0.7] or practices[:1]
+                rows.append({"question_id": question_id, "selected": selected})
+                states[key] = scoring.AnswerState(selected=frozenset(selected))
+            counts = dict(scoring.score_workload(banks[v.pk], states).counts)
+            lenses.append((v, rows, counts))
+        plans.append(lenses)
+
+    workloads = []
+    for i, lenses in enumerate(plans):
+        workload = Workload(
             team=team,
             name=f"{prefix} {i:04d}",
             description="A generated workload for the dashboard",
             environment=environments[i % len(environments)],
-            lens_version=version,
             updated_at=now,
         )
-        for i in range(count)
-    )
-    choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(question__pillar__version=version).order_by("order"):
-        choices.setdefault(choice.question_id, []).append(choice)
-    answers = []
-    for workload in workloads:
-        for question_id, question_choices in choices.items():
-            roll = rng.random()
-            if roll < 0.1:
-                continue  # unanswered
-            practices = [c.ref for c in question_choices if not c.is_none]
-            nones = [c.ref for c in question_choices if c.is_none]
-            if roll < 0.15:
-                answers.append(
-                    Answer(
-                        workload=workload,
-                        question_id=question_id,
-                        is_applicable=False,
-                        reason=NotApplicableReason.OUT_OF_SCOPE,
-                        updated_at=now,
-                    )
-                )
-                continue
-            if roll < 0.25 and nones:
-                selected = nones[:1]
-            else:
-                selected = [ref for ref in practices if rng.random() < 0.7] or practices[:1]
-            answers.append(
-                Answer(
-                    workload=workload, question_id=question_id, selected=selected, updated_at=now
-                )
+        workload.set_counts(scoring.sum_counts(counts for _, _, counts in lenses))
+        workloads.append(workload)
+    workloads = Workload.objects.bulk_create(workloads, batch_size=2000)
+    reviews = []
+    for workload, lenses in zip(workloads, plans, strict=True):
+        for position, (v, _, counts) in enumerate(lenses):
+            review = LensReview(
+                workload=workload,
+                lens_id=v.lens_id,
+                lens_version=v,
+                position=position,
+                added_at=now,
             )
+            review.set_counts(counts)
+            reviews.append(review)
+    reviews = LensReview.objects.bulk_create(reviews, batch_size=2000)
+    answers = []
+    flat = [rows for lenses in plans for _, rows, _ in lenses]
+    for review, rows in zip(reviews, flat, strict=True):
+        answers.extend(Answer(lens_review=review, updated_at=now, **row) for row in rows)
     Answer.objects.bulk_create(answers, batch_size=2000)
     return workloads

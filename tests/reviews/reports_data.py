@@ -5,6 +5,7 @@ from __future__ import annotations
 from questions.models import Question
 from reviews.models import Answer, Workload
 from tests import factories
+from tests.factories import lens_review_of
 
 # Followed practices per question: REL 3 misses a Medium practice, REL 4 a High one, REL 5 a
 # Medium one -> 1 high risk, 2 medium risk.
@@ -45,12 +46,12 @@ def answered_rel_workload(
     )
     for question in Question.objects.filter(pillar__version=version):
         Answer.objects.create(
-            workload=workload,
+            lens_review=lens_review_of(workload),
             question=question,
             selected=FOLLOWED[question.ref],
             notes=notes if notes is not None else f"Reviewed {question.ref} with the team.",
         )
-    return workload
+    return factories.store_counts(workload)
 
 
 def question_titles(version) -> list[str]:

@@ -13,6 +13,7 @@ from questions.models import Question
 from reviews.models import Answer, AnswerChange
 from reviews.services.answers import AnswerConflict, answer_save
 from tests import factories
+from tests.factories import version_of
 
 
 def _team_of_two():
@@ -20,7 +21,7 @@ def _team_of_two():
     second = factories.MembershipFactory(team=first.team, role="architect")
     workload = factories.WorkloadFactory(team=first.team)
     question = (
-        Question.objects.filter(pillar__version=workload.lens_version)
+        Question.objects.filter(pillar__version=version_of(workload))
         .select_related("pillar")
         .first()
     )

@@ -15,9 +15,10 @@ from tests.reviews.dashboard_data import populate_workloads
 pytestmark = pytest.mark.django_db
 URL = reverse("reviews:dashboard")
 
-# session, user, visible workloads (+ team, lens, latest answer), the bank (lens versions,
-# pillars, questions, choices, rules), the answers and the lenses for the search form.
-DASHBOARD_QUERIES = 10
+# session, user, the teams for the filter, the lenses for the search form, the totals (count,
+# high, medium), one page of workloads with their team and stored counts: nothing is scored,
+# whatever their number.
+DASHBOARD_QUERIES = 6
 
 
 def _names(response) -> list[str]:
@@ -30,7 +31,7 @@ def team_member(rel_bank):
     return membership
 
 
-@pytest.mark.parametrize("count", [10, 1000])
+@pytest.mark.parametrize("count", [10, 10_000])
 def test_dashboard_renders_in_a_fixed_number_of_queries(
     count, team_member, rel_bank, client_for, django_assert_num_queries
 ):
@@ -43,14 +44,16 @@ def test_dashboard_renders_in_a_fixed_number_of_queries(
     assert response.context["totals"]["workloads"] == count
 
 
-def test_dashboard_counts_agree_with_the_scoring_of_each_workload(
+def test_dashboard_counts_agree_with_the_scoring_of_each_workload_over_all_its_lenses(
     team_member, rel_bank, client_for
 ):
-    workloads = populate_workloads(team=team_member.team, version=rel_bank, count=12)
+    versions = [rel_bank, factories.make_bank(questions=4, kind="imported")]
+    workloads = populate_workloads(team=team_member.team, versions=versions, count=12)
     response = client_for(team_member.user).get(URL, {"sort": "name"})
     rows = {row.workload.pk: row for row in response.context["page"].object_list}
     for workload in workloads:
         result = loader.result_for_workload(workload)
+        assert result.total == 3 + 4
         row = rows[workload.pk]
         assert (row.high, row.medium, row.answered, row.total, row.score) == (
             result.counts[scoring.HIGH],
@@ -98,8 +101,7 @@ def test_dashboard_sorts_by_each_column(team_member, rel_bank, client_for):
 def test_dashboard_sorts_by_last_change(team_member, rel_bank, client_for):
     old, new = populate_workloads(team=team_member.team, version=rel_bank, count=2)
     Workload.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=400))
-    new.answers.update(updated_at=timezone.now() + timedelta(minutes=5))
-    old.answers.update(updated_at=timezone.now() - timedelta(days=300))
+    Workload.objects.filter(pk=new.pk).update(updated_at=timezone.now() + timedelta(minutes=5))
     client = client_for(team_member.user)
     assert _names(client.get(URL, {"sort": "-changed"})) == [new.name, old.name]
     assert _names(client.get(URL, {"sort": "changed"})) == [old.name, new.name]

@@ -9,6 +9,7 @@ from reviews import loader, scoring
 from reviews.models import Milestone
 from reviews.services.milestones import MAX_MILESTONES, milestone_create
 from tests import factories
+from tests.factories import version_of
 from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +36,12 @@ def workload(lead, rel_bank):
 
 def test_milestone_snapshots_answers_results_and_lens_version(workload, lead):
     milestone = milestone_create(workload=workload, name="Baseline", user=lead.user)
-    assert milestone.lens_version_id == workload.lens_version_id
-    assert milestone.answers[f"reliability/{Q3}"]["notes"] == "Split by domain."
+    frozen = milestone.lenses.get()
+    assert frozen.lens_version.pk == version_of(workload).pk
+    assert frozen.answers[f"reliability/{Q3}"]["notes"] == "Split by domain."
     assert loader.result_for_milestone(milestone) == loader.result_for_workload(workload)
-    assert milestone.results["counts"]["HIGH"] == 1
-    assert milestone.results["counts"]["MEDIUM"] == 1
+    assert frozen.results["counts"]["HIGH"] == 1
+    assert frozen.results["counts"]["MEDIUM"] == 1
 
 
 def test_changing_answers_after_a_milestone_leaves_it_unchanged(workload, lead, client_for):
@@ -76,7 +78,7 @@ def test_comparison_lists_exactly_the_changes_made(workload, lead, client_for):
     url = reverse("reviews:milestone_compare", args=[workload.pk])
     changes = client.get(url, {"from": first.pk, "to": "now"}).context["changes"]
     titles = dict(
-        Choice.objects.filter(question__pillar__version=workload.lens_version).values_list(
+        Choice.objects.filter(question__pillar__version=version_of(workload)).values_list(
             "ref", "title"
         )
     )
@@ -111,15 +113,14 @@ def test_milestone_names_are_unique_per_workload(workload, lead):
     milestone_create(workload=workload, name="Baseline", user=lead.user)
     with pytest.raises(ValidationError, match="already has a milestone named"):
         milestone_create(workload=workload, name=" baseline ", user=lead.user)
-    other = factories.WorkloadFactory(team=lead.team, lens_version=workload.lens_version)
+    other = factories.WorkloadFactory(team=lead.team, lens_version=version_of(workload))
     assert milestone_create(workload=other, name="Baseline", user=lead.user).pk
     assert Milestone.objects.filter(workload=workload).count() == 1
 
 
 def test_a_workload_keeps_at_most_100_milestones(workload, lead, client_for):
     Milestone.objects.bulk_create(
-        Milestone(workload=workload, name=f"M{i}", lens_version=workload.lens_version)
-        for i in range(MAX_MILESTONES)
+        Milestone(workload=workload, name=f"M{i}") for i in range(MAX_MILESTONES)
     )
     with pytest.raises(ValidationError, match="100 milestones"):
         milestone_create(workload=workload, name="One more", user=lead.user)
@@ -171,7 +172,7 @@ def test_only_team_members_may_take_or_see_milestones(workload, lead, client_for
     ]:
         assert client.get(url).status_code == 404
     # a milestone of another workload is not found through this workload's URL
-    other = factories.WorkloadFactory(team=lead.team, lens_version=workload.lens_version)
+    other = factories.WorkloadFactory(team=lead.team, lens_version=version_of(workload))
     url = reverse("reviews:milestone_detail", args=[other.pk, milestone.pk])
     assert client_for(lead.user).get(url).status_code == 404
 
@@ -184,8 +185,9 @@ def test_list_shows_trend_of_high_and_medium_risks(
     milestone_create(workload=workload, name="Fixed REL 4", user=lead.user)
     client = client_for(lead.user)
     url = reverse("reviews:milestone_list", args=[workload.pk])
-    # session, user, workload, milestones, current result (bank 5 + answers 1)
-    with django_assert_num_queries(10):
+    # session, user, workload, milestones, their lenses, current result (lens reviews 1,
+    # banks 5, answers 1)
+    with django_assert_num_queries(12):
         response = client.get(url)
     html = response.content.decode()
     assert (
@@ -200,12 +202,12 @@ def test_milestone_pages_run_a_fixed_number_of_queries(
     first = milestone_create(workload=workload, name="Baseline", user=lead.user)
     second = milestone_create(workload=workload, name="Later", user=lead.user)
     client = client_for(lead.user)
-    with django_assert_num_queries(4):  # session, user, workload, milestone
+    with django_assert_num_queries(5):  # session, user, workload, milestone, its lenses
         client.get(reverse("reviews:milestone_detail", args=[workload.pk, first.pk]))
     compare = reverse("reviews:milestone_compare", args=[workload.pk])
-    with django_assert_num_queries(4):  # session, user, workload, milestones
+    with django_assert_num_queries(5):  # session, user, workload, milestones, their lenses
         client.get(compare, {"from": first.pk, "to": second.pk})
-    with django_assert_num_queries(10):  # ... and the current result (6)
+    with django_assert_num_queries(12):  # ... and the current result (lens reviews 1, 6)
         client.get(compare, {"from": first.pk, "to": "now"})
 
 
@@ -233,9 +235,9 @@ def test_taking_a_milestone_runs_a_fixed_number_of_queries(
 ):
     client = client_for(lead.user)
     url = reverse("reviews:milestone_new", args=[workload.pk])
-    # session, user, workload; savepoint, row lock, names, answers, bank (5), insert, audit
-    # event, webhook endpoints wanting the event, release
-    with django_assert_num_queries(16):
+    # session, user, workload; savepoint, row lock, names, lens reviews, answers, banks (5),
+    # milestone insert, lenses insert, audit event, webhook endpoints wanting the event, release
+    with django_assert_num_queries(18):
         response = client.post(url, {"name": "Baseline"})
     assert response.status_code == 302
 
@@ -255,7 +257,7 @@ def test_compare_refuses_a_milestone_of_another_workload_with_a_message(
     workload, lead, client_for, side
 ):
     mine = milestone_create(workload=workload, name="Mine", user=lead.user)
-    other = factories.WorkloadFactory(team=lead.team, lens_version=workload.lens_version)
+    other = factories.WorkloadFactory(team=lead.team, lens_version=version_of(workload))
     theirs = milestone_create(workload=other, name="Theirs", user=lead.user)
     params = {"from": mine.pk, "to": "now", side: theirs.pk}
     response = client_for(lead.user).get(

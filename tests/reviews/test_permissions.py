@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from questions.models import Question
 from reviews.models import Answer, Milestone, Report
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 
 def _walk(patterns, namespace: str | None = None, wanted: str = "reviews"):
@@ -31,20 +32,18 @@ def reviews_patterns_with_ids() -> list[URLPattern]:
 def other_team_objects(db):
     """Objects of team B, one of each kind a URL can point to."""
     workload = factories.WorkloadFactory()
-    question = Question.objects.filter(pillar__version=workload.lens_version).first()
-    answer = Answer.objects.create(workload=workload, question=question, selected=["q0_c0"])
-    milestone = Milestone.objects.create(
-        workload=workload, name="Baseline", lens_version=workload.lens_version
-    )
-    report = Report.objects.create(
-        workload=workload, milestone=milestone, lens_version=workload.lens_version
-    )
+    question = Question.objects.filter(pillar__version=version_of(workload)).first()
+    review = lens_review_of(workload)
+    answer = Answer.objects.create(lens_review=review, question=question, selected=["q0_c0"])
+    milestone = Milestone.objects.create(workload=workload, name="Baseline")
+    report = Report.objects.create(workload=workload, milestone=milestone)
     return {
         "workload_id": workload.pk,
         "question_id": question.pk,
         "answer_id": answer.pk,
         "milestone_id": milestone.pk,
         "report_id": report.pk,
+        "lens_review_id": review.pk,
         "pk": workload.pk,
     }
 
@@ -81,7 +80,7 @@ def test_staff_see_every_team(other_team_objects, client_for):
 def test_lead_reads_questions_but_cannot_save(db, client_for):
     lead = factories.MembershipFactory(role="lead")
     workload = factories.WorkloadFactory(team=lead.team)
-    question = Question.objects.filter(pillar__version=workload.lens_version).first()
+    question = Question.objects.filter(pillar__version=version_of(workload)).first()
     url = reverse(
         "reviews:question", kwargs={"workload_id": workload.pk, "question_id": question.pk}
     )

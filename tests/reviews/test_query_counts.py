@@ -13,6 +13,7 @@ from questions.importer import lens_import
 from questions.models import Question
 from reviews.services.answers import answer_save
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 COGNITO = Path(__file__).parent / "data" / "lenses" / "cognito-v1.0.json"
 BANKS = [
@@ -79,13 +80,14 @@ def _question_url(workload, question, suffix=""):
 
 
 # Common to every page: 1 session, 1 user, 1 workload with the user's role.
-# navigation_for: 6 for the scored workload (loader) + 1 for the question ids.
+# navigation_for: 7 for the scored workload (its active lens reviews, then the loader's 6)
+# + 1 for the question ids, whatever the number of lenses.
 
 
 def test_question_page_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # + question, its choices, its answer, newer lens version
-    with django_assert_num_queries(14):
+    # + question, its choices, its answer, navigation (8), newer lens versions
+    with django_assert_num_queries(15):
         response = client.get(_question_url(workload, questions[1]))
     assert response.status_code == 200
 
@@ -93,9 +95,10 @@ def test_question_page_query_count(setup, django_assert_num_queries):
 def test_autosave_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices; save: savepoint, workload lock, answer, conditional update, history
-    # row, workload bump, release; + navigation (7) for the refreshed side bar
-    with django_assert_num_queries(19):
+    # + question, choices, risk rules; save: savepoint, workload lock (finding the lens
+    # review), answer, conditional update, history row, lens review counts, workload counts,
+    # release; + navigation (8) for the refreshed side bar
+    with django_assert_num_queries(22):
         response = client.post(
             url, {"version": 1, "selected": [_third(questions[0])]}, HTTP_HX_REQUEST="true"
         )
@@ -105,8 +108,8 @@ def test_autosave_query_count(setup, django_assert_num_queries):
 def test_plain_post_save_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices; save (7, as above); no navigation: a redirect follows
-    with django_assert_num_queries(12):
+    # + question, choices, risk rules; save (8, as above); no navigation: a redirect follows
+    with django_assert_num_queries(14):
         response = client.post(url, {"version": 1, "selected": [_third(questions[0])]})
     assert response.status_code == 302
 
@@ -121,8 +124,8 @@ def test_history_page_query_count(setup, django_assert_num_queries):
 
 def test_overview_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # + navigation (7) + newer lens version
-    with django_assert_num_queries(11):
+    # + navigation (8) + newer lens versions + the lenses that can be added
+    with django_assert_num_queries(13):
         response = client.get(reverse("reviews:workload_overview", args=[workload.pk]))
     assert response.status_code == 200
     assert f"{len(questions) - 1} of {len(questions)} answered" in response.content.decode()
@@ -130,8 +133,9 @@ def test_overview_query_count(setup, django_assert_num_queries):
 
 def test_workload_list_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # 1 session, 1 user, 1 workloads, 6 scoring (loader), 1 may-create check, 1 lenses (search)
-    with django_assert_num_queries(11):
+    # 1 session, 1 user, 1 workloads with their stored counts, 1 their lens reviews,
+    # 1 may-create check, 1 lenses (search): nothing is scored
+    with django_assert_num_queries(6):
         response = client.get(reverse("reviews:workload_list"))
     assert len(response.context["rows"]) == 2
 
@@ -159,11 +163,12 @@ def test_upgrade_preview_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
     from tests.reviews.test_upgrade import next_version
 
-    next_version(workload.lens_version, {"q0": ["q0_c0", "q0_no"], "q99": ["q99_c0"]})
-    # session, user, workload, newer version; plan: old and new questions, old and new
-    # choices, answers; the template's lens name
-    with django_assert_num_queries(9):
-        response = client.get(reverse("reviews:workload_upgrade", args=[workload.pk]))
+    next_version(version_of(workload), {"q0": ["q0_c0", "q0_no"], "q99": ["q99_c0"]})
+    # session, user, workload, its lens review, newer version; plan: old and new questions,
+    # old and new choices, answers; the template's lens name
+    url = reverse("reviews:lens_review_upgrade", args=[workload.pk, lens_review_of(workload).pk])
+    with django_assert_num_queries(10):
+        response = client.get(url)
     assert response.status_code == 200
     # Every answered question is dropped but q0 of the row-built banks, which carries over.
     carried = 1 if (questions[0].pillar.ref, questions[0].ref) == ("pillar", "q0") else 0

@@ -11,6 +11,7 @@ from django.urls import reverse
 from questions.models import Question
 from reviews.models import Answer, AnswerChange, Workload
 from tests import factories
+from tests.factories import version_of
 
 REL3 = "service-architecture"
 REL4 = "prevent-interaction-failure"
@@ -49,7 +50,7 @@ def test_full_review_through_the_views_ends_at_three_of_three(rel_bank, db):
     )
     assert response.status_code == 302, response.content.decode()
     workload = Workload.objects.get(name="Checkout")
-    assert workload.lens_version == rel_bank
+    assert version_of(workload) == rel_bank
     assert workload.regions == ["eu-west-1", "eu-central-1"]
     questions = rel_questions(rel_bank)
 
@@ -85,7 +86,7 @@ def test_full_review_through_the_views_ends_at_three_of_three(rel_bank, db):
     page = client.get(reverse("reviews:workload_overview", kwargs={"workload_id": workload.pk}))
     assert "3 of 3 answered" in page.content.decode()
 
-    answers = {a.question.ref: a for a in Answer.objects.filter(workload=workload)}
+    answers = {a.question.ref: a for a in Answer.objects.filter(lens_review__workload=workload)}
     assert answers[REL3].selected == [
         "rel_service_architecture_monolith_soa_microservice",
         "rel_service_architecture_business_domains",
@@ -110,7 +111,7 @@ def review(db):
     """An architect, their workload on a 3-question native bank and a logged-in client."""
     membership = factories.MembershipFactory(role="architect")
     workload = factories.WorkloadFactory(team=membership.team)
-    questions = list(Question.objects.filter(pillar__version=workload.lens_version))
+    questions = list(Question.objects.filter(pillar__version=version_of(workload)))
     client = Client()
     client.force_login(membership.user)
     return membership.user, workload, questions, client

@@ -60,7 +60,7 @@ def test_a_committed_save_whose_page_then_fails_says_saved_not_not_saved(setup):
         response = client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
 
     assert seen["dropped"] and seen["error"]  # the fault happened, after the commit
-    answer = Answer.objects.get(workload=workload, question=question)
+    answer = Answer.objects.get(lens_review__workload=workload, question=question)
     assert answer.selected == ["q0_c0"] and answer.version == 1
     body = response.content.decode()
     assert response.status_code == 200
@@ -92,4 +92,4 @@ def test_the_next_edit_after_such_a_save_goes_through(setup):
     response = client.post(url, {"version": 1, "selected": ["q0_c1"]}, HTTP_HX_REQUEST="true")
 
     assert "✓ Saved" in response.content.decode()
-    assert Answer.objects.get(workload=workload, question=question).version == 2
+    assert Answer.objects.get(lens_review__workload=workload, question=question).version == 2

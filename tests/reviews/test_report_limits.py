@@ -60,7 +60,7 @@ def test_a_rendering_report_is_returned_too_and_a_finished_one_is_not(architect)
 
 def test_current_answers_and_each_milestone_are_separate_requests(architect):
     workload = _workload(architect)
-    milestone = workload.milestones.create(name="M1", lens_version=workload.lens_version)
+    milestone = workload.milestones.create(name="M1")
     now = report_request(workload=workload, user=architect.user)
     of_milestone = report_request(workload=workload, milestone=milestone, user=architect.user)
 
@@ -151,7 +151,6 @@ def test_a_returned_pending_report_does_not_count_against_the_rate(architect, se
 def _ready(workload, *, days_old: float) -> Report:
     report = Report.objects.create(
         workload=workload,
-        lens_version=workload.lens_version,
         status=Report.Status.READY,
         size=9,
         checksum="c" * 64,
@@ -176,9 +175,7 @@ def test_retention_removes_old_files_beyond_the_last_n_and_keeps_the_rows(
     recent = [_ready(workload, days_old=d) for d in (3, 2, 1)]  # young: kept whatever N
     quiet = _workload(architect)
     lonely = _ready(quiet, days_old=400)  # the last report of a quiet workload: kept
-    failed = Report.objects.create(
-        workload=workload, lens_version=workload.lens_version, status=Report.Status.FAILED
-    )
+    failed = Report.objects.create(workload=workload, status=Report.Status.FAILED)
     Report.objects.filter(pk=failed.pk).update(created_at=timezone.now() - timedelta(days=99))
 
     removed = report_expire()

@@ -32,7 +32,7 @@ def test_render_report_explains_an_unknown_workload(tmp_path):
 def test_render_report_refuses_a_milestone_of_another_workload(rel_bank, tmp_path):
     workload = answered_rel_workload(rel_bank)
     other = answered_rel_workload(rel_bank, name="Other")
-    milestone = other.milestones.create(name="M1", lens_version=other.lens_version)
+    milestone = other.milestones.create(name="M1")
     target = tmp_path / "x.pdf"
 
     with pytest.raises(CommandError, match="has no milestone"):

@@ -16,6 +16,7 @@ from config.models import OutboxMessage
 from config.outbox import backoff
 from reviews.models import Answer, Report
 from tests import factories
+from tests.factories import lens_review_of
 from tests.live_redis import RedisServer
 
 pytestmark = pytest.mark.worker
@@ -123,7 +124,9 @@ def _slow_workload():
     workload = factories.WorkloadFactory(name="Big Workload", lens_version=version)
     note = "A long note about this question, kept to show the report handles real text. " * 10
     Answer.objects.bulk_create(
-        Answer(workload=workload, question=q, selected=[f"{q.ref}_c0"], notes=note)
+        Answer(
+            lens_review=lens_review_of(workload), question=q, selected=[f"{q.ref}_c0"], notes=note
+        )
         for q in version.pillars.get().questions.all()
     )
     return workload

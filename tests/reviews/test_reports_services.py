@@ -27,7 +27,7 @@ def media_root(settings, tmp_path):
 
 
 def _report(workload, **fields) -> Report:
-    return Report.objects.create(workload=workload, lens_version=workload.lens_version, **fields)
+    return Report.objects.create(workload=workload, **fields)
 
 
 @pytest.mark.django_db

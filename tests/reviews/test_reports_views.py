@@ -13,6 +13,7 @@ from reviews.models import Report
 from reviews.services.report_worker import report_render
 from reviews.services.reports import RENDER_TASK
 from tests import factories
+from tests.factories import version_of
 from tests.reviews.reports_data import answered_rel_workload
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def _url(name: str, workload, report=None) -> str:
 
 
 def _report(workload, **fields) -> Report:
-    return Report.objects.create(workload=workload, lens_version=workload.lens_version, **fields)
+    return Report.objects.create(workload=workload, **fields)
 
 
 def _ready_report(workload) -> Report:
@@ -94,7 +95,7 @@ def test_a_milestone_of_another_workload_is_refused_and_nothing_is_queued(
     workload, member, client_for
 ):
     other = factories.WorkloadFactory(team=workload.team)
-    milestone = other.milestones.create(name="M1", lens_version=other.lens_version)
+    milestone = other.milestones.create(name="M1")
     response = client_for(member).post(
         _url("report_request", workload), {"milestone": milestone.pk}
     )
@@ -214,7 +215,7 @@ def test_a_user_of_another_team_gets_404_on_every_report_url(workload, outsider,
 
 
 def test_a_report_id_of_another_workload_is_404_even_for_a_member(workload, member, client_for):
-    other = answered_rel_workload(workload.lens_version, name="Elsewhere")
+    other = answered_rel_workload(version_of(workload), name="Elsewhere")
     report = _ready_report(other)
     response = client_for(member).get(_url("report_download", workload, report))
     assert response.status_code == 404

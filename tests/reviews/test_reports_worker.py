@@ -12,6 +12,7 @@ from django.urls import reverse
 from reviews.models import Answer, Report
 from reviews.tasks import sweep_reports
 from tests import factories
+from tests.factories import lens_review_of
 from tests.reviews.reports_data import (
     EXPECTED_HIGH,
     EXPECTED_MEDIUM,
@@ -77,8 +78,9 @@ def _slow_workload():
     workload = factories.WorkloadFactory(name="Big Workload", lens_version=version)
     questions = version.pillars.get().questions.all()
     note = "A long note about this question, kept to show the report handles real text. " * 25
+    review = lens_review_of(workload)
     Answer.objects.bulk_create(
-        Answer(workload=workload, question=q, selected=[f"{q.ref}_c0"], notes=note)
+        Answer(lens_review=review, question=q, selected=[f"{q.ref}_c0"], notes=note)
         for q in questions
     )
     return workload

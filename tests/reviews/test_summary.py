@@ -9,9 +9,10 @@ from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
 
 pytestmark = pytest.mark.django_db
 
-# session, user, workload (access helper), bank (5), answers, question ids (links)
-PLAN_QUERIES = 10
-SUMMARY_QUERIES = PLAN_QUERIES  # both link to the questions
+# session, user, workload (access helper), lens reviews, banks (5), answers, question ids
+SCORED_QUERIES = 11
+PLAN_QUERIES = SCORED_QUERIES + 1  # + the workload's pillars in priority order
+SUMMARY_QUERIES = SCORED_QUERIES  # both link to the questions
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from questions.models import LensVersion, Question
-from reviews.models import Answer, AnswerChange, Milestone
+from reviews.models import Answer, AnswerChange
 from reviews.services.answers import answer_save
-from reviews.services.workloads import workload_upgrade_lens
+from reviews.services.lens_reviews import lens_review_upgrade
+from reviews.services.milestones import milestone_create
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,7 @@ def next_version(previous: LensVersion, questions: dict[str, list[str]]) -> Lens
 def upgraded_setup(db):
     membership = factories.MembershipFactory(role="architect")
     workload = factories.WorkloadFactory(team=membership.team)
-    v1 = workload.lens_version
+    v1 = version_of(workload)
     q = {x.ref: x for x in Question.objects.filter(pillar__version=v1).select_related("pillar")}
     user = membership.user
     answer_save(
@@ -72,7 +74,7 @@ def upgraded_setup(db):
         expected_version=0,
         user=user,
     )
-    milestone = Milestone.objects.create(workload=workload, name="Before", lens_version=v1)
+    milestone = milestone_create(workload=workload, name="Before", user=user)
     v2 = next_version(
         v1,
         {
@@ -86,13 +88,15 @@ def upgraded_setup(db):
 
 def test_upgrade_carries_answers_whose_ids_exist_and_lists_the_rest(upgraded_setup):
     membership, workload, v1, v2, milestone = upgraded_setup
-    plan = workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    plan = lens_review_upgrade(
+        lens_review=lens_review_of(workload), to_version=v2, user=membership.user
+    )
 
     workload.refresh_from_db()
-    assert workload.lens_version == v2
+    assert version_of(workload) == v2
     carried = {
         a.question.ref: a
-        for a in Answer.objects.filter(workload=workload, question__pillar__version=v2)
+        for a in Answer.objects.filter(lens_review__workload=workload, question__pillar__version=v2)
     }
     assert set(carried) == {"q0", "q1"}
     assert carried["q0"].selected == ["q0_c0"]
@@ -111,12 +115,15 @@ def test_upgrade_carries_answers_whose_ids_exist_and_lists_the_rest(upgraded_set
     assert [c.question_ref for c in plan.new_questions] == ["q3"]
 
     # The answer to the dropped question is kept on the old version, not deleted.
-    assert Answer.objects.filter(workload=workload, question__pillar__version=v1).count() == 1
+    assert (
+        Answer.objects.filter(lens_review__workload=workload, question__pillar__version=v1).count()
+        == 1
+    )
     # History records the move; the milestone keeps its own version.
     change = AnswerChange.objects.get(answer=carried["q0"], version=2)
     assert change.before["selected"] == ["q0_c0", "q0_c3"] and "upgraded" in change.after["event"]
     milestone.refresh_from_db()
-    assert milestone.lens_version == v1
+    assert milestone.lenses.get().lens_version == v1
 
 
 def test_workload_pages_offer_the_newer_version_and_the_upgrade_page_lists_changes(
@@ -127,17 +134,17 @@ def test_workload_pages_offer_the_newer_version_and_the_upgrade_page_lists_chang
     overview = client.get(reverse("reviews:workload_overview", args=[workload.pk]))
     assert "A newer version of this lens is published" in overview.content.decode()
 
-    url = reverse("reviews:workload_upgrade", args=[workload.pk])
+    url = reverse("reviews:lens_review_upgrade", args=[workload.pk, lens_review_of(workload).pk])
     preview = client.get(url).content.decode()
     assert "Practice 0.3" in preview and "Choice q0_c9" in preview
     assert "Question 2?" in preview and "New q3?" in preview
     workload.refresh_from_db()
-    assert workload.lens_version == v1  # a preview changes nothing
+    assert version_of(workload) == v1  # a preview changes nothing
 
     done = client.post(url)
     assert done.status_code == 200 and "Lens upgraded" in done.content.decode()
     workload.refresh_from_db()
-    assert workload.lens_version == v2
+    assert version_of(workload) == v2
     after = client.get(reverse("reviews:workload_overview", args=[workload.pk])).content.decode()
     assert "A newer version of this lens is published" not in after
     assert "2 of 3 answered" in after
@@ -145,7 +152,7 @@ def test_workload_pages_offer_the_newer_version_and_the_upgrade_page_lists_chang
 
 def test_an_open_page_from_before_the_upgrade_cannot_overwrite_silently(upgraded_setup):
     membership, workload, v1, v2, milestone = upgraded_setup
-    workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    lens_review_upgrade(lens_review=lens_review_of(workload), to_version=v2, user=membership.user)
     workload.refresh_from_db()
     question = Question.objects.select_related("pillar").get(pillar__version=v2, ref="q0")
     from reviews.services.answers import AnswerConflict
@@ -166,9 +173,9 @@ def test_a_save_racing_an_upgrade_is_refused_not_left_on_the_old_lens(upgraded_s
     # q2 is dropped by v2, so its answer stays on v1 where nobody sees it any more.
     stale = type(workload).objects.get(pk=workload.pk)
     old_question = Question.objects.select_related("pillar").get(pillar__version=v1, ref="q2")
-    workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    lens_review_upgrade(lens_review=lens_review_of(workload), to_version=v2, user=membership.user)
     before = list(Answer.objects.order_by("pk").values_list("pk", "question_id", "version"))
-    with pytest.raises(ValidationError, match="moved to a newer lens version"):
+    with pytest.raises(ValidationError, match="moved to a newer version"):
         answer_save(
             workload=stale,
             question=old_question,
@@ -182,9 +189,9 @@ def test_a_save_racing_an_upgrade_is_refused_not_left_on_the_old_lens(upgraded_s
 
 def test_upgrading_a_workload_already_upgraded_is_a_message_not_an_error(upgraded_setup):
     membership, workload, v1, v2, milestone = upgraded_setup
-    stale = type(workload).objects.select_related("lens_version").get(pk=workload.pk)
-    workload_upgrade_lens(workload=workload, to_version=v2, user=membership.user)
+    stale = lens_review_of(workload)
+    lens_review_upgrade(lens_review=lens_review_of(workload), to_version=v2, user=membership.user)
     versions = list(Answer.objects.order_by("pk").values_list("version", flat=True))
     with pytest.raises(ValidationError, match="Choose a newer version"):
-        workload_upgrade_lens(workload=stale, to_version=v2, user=membership.user)
+        lens_review_upgrade(lens_review=stale, to_version=v2, user=membership.user)
     assert list(Answer.objects.order_by("pk").values_list("version", flat=True)) == versions

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from reviews.models import Workload
 from tests import factories
+from tests.factories import lens_review_of, version_of
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_architect_creates_a_workload_with_every_field(architect, client_for):
     )
     assert response.status_code == 302
     workload = Workload.objects.get()
-    assert (workload.team, workload.lens_version, workload.created_by) == (team, version, architect)
+    assert (workload.team, version_of(workload), workload.created_by) == (team, version, architect)
     assert workload.regions == ["eu-west-1", "us-east-1"]
     assert workload.environment == "PREPRODUCTION"
     assert workload.architectural_design == "https://wiki.example.com/payments"
@@ -53,7 +54,7 @@ def test_duplicate_name_in_the_same_team_is_a_form_error(architect, client_for):
     team = architect.memberships.get().team
     existing = factories.WorkloadFactory(team=team, name="Payments")
     response = client_for(architect).post(
-        reverse("reviews:workload_new"), valid_data(team, existing.lens_version, name="payments")
+        reverse("reviews:workload_new"), valid_data(team, version_of(existing), name="payments")
     )
     assert response.status_code == 400
     assert "already exists in this team" in response.content.decode()
@@ -64,7 +65,7 @@ def test_same_name_in_another_team_is_allowed(architect, client_for):
     team = architect.memberships.get().team
     other = factories.WorkloadFactory(name="Payments")
     response = client_for(architect).post(
-        reverse("reviews:workload_new"), valid_data(team, other.lens_version)
+        reverse("reviews:workload_new"), valid_data(team, version_of(other))
     )
     assert response.status_code == 302
     assert Workload.objects.filter(name="Payments").count() == 2
@@ -111,7 +112,7 @@ def test_edit_refuses_a_null_character_in_a_region_and_keeps_the_workload(archit
     team = architect.memberships.get().team
     workload = factories.WorkloadFactory(team=team, name="Orders", regions=["eu-west-1"])
     url = reverse("reviews:workload_edit", args=[workload.pk])
-    data = valid_data(team, workload.lens_version, name="Orders", regions="us-\x00east-1")
+    data = valid_data(team, version_of(workload), name="Orders", regions="us-\x00east-1")
     response = client_for(architect).post(url, data)
     assert response.status_code == 400
     assert "cannot contain null characters" in response.content.decode()
@@ -142,8 +143,14 @@ def test_lead_reads_but_cannot_create_edit_or_archive(client_for):
     client = client_for(lead.user)
     assert client.get(reverse("reviews:workload_list")).status_code == 200
     assert client.get(reverse("reviews:workload_new")).status_code == 403
-    for name in ("workload_edit", "workload_archive", "workload_upgrade"):
-        url = reverse(f"reviews:{name}", kwargs={"workload_id": workload.pk})
+    urls = [
+        reverse(f"reviews:{name}", kwargs={"workload_id": workload.pk})
+        for name in ("workload_edit", "workload_archive")
+    ]
+    urls.append(
+        reverse("reviews:lens_review_upgrade", args=[workload.pk, lens_review_of(workload).pk])
+    )
+    for url in urls:
         assert client.get(url).status_code == 403
         assert client.post(url, {"name": "Renamed"}).status_code == 403
     workload.refresh_from_db()
@@ -155,7 +162,7 @@ def test_edit_keeps_team_and_lens_and_checks_the_name(architect, client_for):
     workload = factories.WorkloadFactory(team=team, name="Orders")
     factories.WorkloadFactory(team=team, name="Billing")
     url = reverse("reviews:workload_edit", kwargs={"workload_id": workload.pk})
-    data = valid_data(team, workload.lens_version, name="Billing")
+    data = valid_data(team, version_of(workload), name="Billing")
     assert client_for(architect).post(url, data).status_code == 400
     data["name"] = "Orders v2"
     assert client_for(architect).post(url, data).status_code == 302
@@ -172,7 +179,7 @@ def test_archived_workloads_are_hidden_until_asked_for(architect, client_for):
     listing = reverse("reviews:workload_list")
 
     def names(url):
-        return [w.name for w, _ in client.get(url).context["rows"]]
+        return [w.name for w in client.get(url).context["rows"]]
 
     assert names(listing) == []
     assert names(listing + "?archived=1") == ["Legacy batch"]

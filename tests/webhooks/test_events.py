@@ -42,7 +42,7 @@ def test_a_finished_report_emits_report_ready(rel_bank, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     workload = answered_rel_workload(rel_bank)
     factories.EndpointFactory(events=["report.ready"])
-    report = Report.objects.create(workload=workload, lens_version=workload.lens_version)
+    report = Report.objects.create(workload=workload)
 
     rendered = report_services.report_render(report_id=report.pk)
 

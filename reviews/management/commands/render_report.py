@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, workload_id: int, milestone: int | None, output: str, **options):
         try:
-            workload = Workload.objects.select_related("team", "lens_version").get(pk=workload_id)
+            workload = Workload.objects.select_related("team").get(pk=workload_id)
         except Workload.DoesNotExist:
             raise CommandError(f"No workload with id {workload_id}.") from None
         snapshot = None
