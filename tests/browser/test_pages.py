@@ -13,6 +13,7 @@ from reviews.services.milestones import milestone_create
 from tests import factories
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import DESKTOP, assert_breadcrumb_scheme, sign_in
+from tests.factories import lens_review_of, version_of
 from tests.reviews.reports_data import FOLLOWED
 
 pytestmark = pytest.mark.browser
@@ -33,13 +34,15 @@ def reviewed():
         account_ids=["123456789012"],
     )
     for question in Question.objects.filter(pillar__version=version, ref__in=FOLLOWED):
-        Answer.objects.create(workload=workload, question=question, selected=FOLLOWED[question.ref])
+        Answer.objects.create(
+            lens_review=lens_review_of(workload), question=question, selected=FOLLOWED[question.ref]
+        )
     milestone_create(workload=workload, name="Before launch", user=architect)
     return architect, workload
 
 
 def _pages(workload) -> list[str]:
-    first = Question.objects.filter(pillar__version=workload.lens_version).order_by("order").first()
+    first = Question.objects.filter(pillar__version=version_of(workload)).order_by("order").first()
     base = f"/workloads/{workload.pk}"
     return [
         "/",
@@ -102,7 +105,7 @@ def test_a_practice_marked_not_applicable_asks_for_its_reason_before_saving(
 ):
     architect, workload = reviewed
     question = Question.objects.get(
-        pillar__version=workload.lens_version, ref="service-architecture"
+        pillar__version=version_of(workload), ref="service-architecture"
     )
     sign_in(
         page,
@@ -127,5 +130,5 @@ def test_a_practice_marked_not_applicable_asks_for_its_reason_before_saving(
     with page.expect_response(lambda r: r.request.method == "POST"):
         reason.select_option("Business priorities")
     expect(page.locator("#save-status")).to_contain_text("Saved")
-    answer = Answer.objects.get(workload=workload, question=question)
+    answer = Answer.objects.get(lens_review__workload=workload, question=question)
     assert answer.choices_not_applicable[practice.ref]["reason"] == "BUSINESS_PRIORITIES"

@@ -21,6 +21,7 @@ from reviews.audit_actions import ReviewAction
 from reviews.models import Milestone, Report, Workload
 from reviews.services.report_worker import report_render
 from tests import factories
+from tests.factories import version_of
 from tests.questions.helpers import LENSES
 from tests.reviews.reports_data import answered_rel_workload
 from tests.reviews.test_workloads import valid_data
@@ -77,7 +78,7 @@ def test_creating_a_workload_is_audited(architect, client, rel_bank):
 def test_editing_a_workload_records_who(architect, client):
     workload = factories.WorkloadFactory(team=architect.team, name="Old")
     url = reverse("reviews:workload_edit", args=[workload.pk])
-    data = valid_data(architect.team, workload.lens_version, name="New")
+    data = valid_data(architect.team, version_of(workload), name="New")
     response = client.post(url, data, REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert_event(
@@ -144,7 +145,7 @@ def test_a_report_request_retry_and_download_are_audited_with_the_user(rel_bank,
 
 def test_a_download_refused_is_not_recorded_as_a_download(rel_bank, client_for):
     workload = answered_rel_workload(rel_bank)
-    report = Report.objects.create(workload=workload, lens_version=workload.lens_version)
+    report = Report.objects.create(workload=workload)
     outsider = factories.MembershipFactory(role="lead").user
     url = reverse("reviews:report_download", args=[workload.pk, report.pk])
     assert client_for(outsider).get(url).status_code == 404

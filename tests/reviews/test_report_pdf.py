@@ -22,6 +22,7 @@ from reviews.models import Answer
 from reviews.report_context import build_context
 from reviews.services.milestones import milestone_create
 from tests import factories
+from tests.factories import lens_review_of
 from tests.questions.helpers import LENSES
 from tests.reviews.reports_data import answered_rel_workload
 
@@ -112,13 +113,19 @@ def test_executive_summary_says_each_number_once(workload):
 
 
 def test_none_of_these_and_not_applicable_reasons_are_said_in_words(workload):
-    none = Answer.objects.get(workload=workload, question__ref="prevent-interaction-failure")
+    none = Answer.objects.get(
+        lens_review__workload=workload, question__ref="prevent-interaction-failure"
+    )
     none.selected = ["rel_prevent_interaction_failure_no"]
     none.save()
-    na = Answer.objects.get(workload=workload, question__ref="mitigate-interaction-failure")
+    na = Answer.objects.get(
+        lens_review__workload=workload, question__ref="mitigate-interaction-failure"
+    )
     na.is_applicable, na.reason = False, "ARCHITECTURE_CONSTRAINTS"
     na.save()
-    practice = Answer.objects.get(workload=workload, question__ref="service-architecture")
+    practice = Answer.objects.get(
+        lens_review__workload=workload, question__ref="service-architecture"
+    )
     practice.choices_not_applicable = {
         "rel_service_architecture_api_contracts": {"reason": "OUT_OF_SCOPE", "note": "No API"}
     }
@@ -136,10 +143,14 @@ def test_change_since_the_previous_milestone_matches_the_comparison_page(
 ):
     lead = factories.MembershipFactory(team=workload.team, role="lead").user
     milestone_create(workload=workload, name="Baseline", user=lead)
-    answer = Answer.objects.get(workload=workload, question__ref="prevent-interaction-failure")
+    answer = Answer.objects.get(
+        lens_review__workload=workload, question__ref="prevent-interaction-failure"
+    )
     answer.selected = [*answer.selected, "rel_prevent_interaction_failure_loosely_coupled_system"]
     answer.save()
-    answer = Answer.objects.get(workload=workload, question__ref="service-architecture")
+    answer = Answer.objects.get(
+        lens_review__workload=workload, question__ref="service-architecture"
+    )
     answer.selected = answer.selected[:1]
     answer.save()
 
@@ -209,7 +220,7 @@ def test_a_42_question_lens_with_one_answer_fits_in_five_pages(db):
     questions = Question.objects.filter(pillar__version=version)
     question = questions.order_by("pillar__order", "order")[0]
     Answer.objects.create(
-        workload=workload,
+        lens_review=lens_review_of(workload),
         question=question,
         selected=[question.choices.filter(is_none=False).order_by("order").first().ref],
     )

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from questions.models import Question
 from tests import factories
+from tests.factories import version_of
 from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_plan_lists_missing_practices_with_guidance_and_link(
         'rel_prevent_interaction_failure_constant_work.html"'
     ) in html
     question = Question.objects.get(
-        pillar__version=workload.lens_version, ref="prevent-interaction-failure"
+        pillar__version=version_of(workload), ref="prevent-interaction-failure"
     )
     question_url = reverse("reviews:question", args=[workload.pk, question.pk])
     assert f'<a href="{question_url}">{question.title}</a>' in html
