@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.audit import audit_record
+from accounts.throttle import limit_or_raise
 from accounts.audit_actions import TeamAction
 from accounts.invitations import (
     InvitationRefused,
@@ -30,6 +31,8 @@ from accounts.team_forms import AcceptForm
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
+    # Per link and per client address (HTTP 429 past the limit): a link cannot be guessed.
+    limit_or_raise(request, action="accept_invitation", key=token)
     try:
         invitation = invitation_for_token(token, user=request.user)
     except InvitationRefused as refused:

@@ -1,11 +1,11 @@
-"""URLs of the accounts app (audit page, teams and people). Sign-in itself is allauth's,
-under /accounts/."""
+"""URLs of the accounts app (audit page; teams and people). Sign-in itself is allauth's, under
+/accounts/."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from accounts import invitation_views, team_views
+from accounts import invitation_views, team_views, views
 
 app_name = "accounts"
 
@@ -43,4 +43,7 @@ urlpatterns = [
         invitation_views.invitation_accept_view,
         name="invitation_accept",
     ),
+    # audit
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/export.csv", views.audit_csv, name="audit_csv"),
 ]

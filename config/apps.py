@@ -10,17 +10,3 @@ class ConfigConfig(AppConfig):
     name = "config"
     verbose_name = "Operations"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
-
-        user_logged_out.connect(_say_signed_out, dispatch_uid="config.signed_out_message")
-
-
-def _say_signed_out(sender, request, user, **kwargs) -> None:
-    from django.contrib import messages
-
-    # The session is flushed after this signal, but the message storage lives on the
-    # request until the response is built, so the sign-in page shows it.
-    if request is not None and hasattr(request, "_messages"):
-        messages.info(request, "You have signed out.")

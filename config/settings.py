@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally, no CDN
     "api",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +80,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.AdminMFAMiddleware",
+    "accounts.middleware.ThrottledMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.sso",
             ],
         },
     },
@@ -131,11 +141,144 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+# allauth's backend alone (it extends ModelBackend): it signs in by username or e-mail, and a
+# second backend would hash a wrong password twice.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "reviews:dashboard"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 # A styled page that says how to retry, instead of Django's page for developers.
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# --- Accounts (django-allauth): sign-in, password reset, MFA, single sign-on ---------------------
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # admins and invitations vouch for addresses
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user's other sessions end; this one stays
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[archreview] "
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Failed sign-ins: 10 per account and 30 per client address in 5 minutes, then HTTP 429 until
+# the oldest failure leaves the window (accounts/throttle.py). Counted before the password is
+# hashed, so a refused try costs no hash.
+SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 10)
+SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 30)
+SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 300)  # seconds
+ACCOUNT_RATE_LIMITS = {
+    "login": "60/m/ip",
+    "login_failed": (
+        f"{SIGNIN_FAILURES_PER_ADDRESS}/{SIGNIN_FAILURE_WINDOW}s/ip,"
+        f"{SIGNIN_FAILURES_PER_ACCOUNT}/{SIGNIN_FAILURE_WINDOW}s/key"
+    ),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "signup": "20/m/ip",
+    # Invitation acceptance (accounts.throttle.limit_or_raise with action="accept_invitation").
+    "accept_invitation": "20/5m/ip,10/5m/key",
+}
+# Sessions end after this long without a request, and in any case this long after sign-in.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600)
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 14 * 24 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+# Two-factor: TOTP with recovery codes for everyone who wants it; required of admins (staff)
+# when MFA_REQUIRED_FOR_ADMINS is on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "archreview"
+MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", False)
+# Single sign-on (OpenID Connect), on when OIDC_ISSUER is set.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_BUTTON_LABEL = env_str("OIDC_BUTTON_LABEL", "Sign in with single sign-on")
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", False)
+OIDC_DEFAULT_TEAM = env_str("OIDC_DEFAULT_TEAM")
+OIDC_DEFAULT_ROLE = env_str("OIDC_DEFAULT_ROLE", "architect")
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", True)
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too")
+if not PASSWORD_SIGN_IN and not OIDC_ISSUER:
+    raise ImproperlyConfigured("PASSWORD_SIGN_IN=false needs single sign-on (OIDC_ISSUER)")
+SOCIALACCOUNT_ONLY = not PASSWORD_SIGN_IN  # SSO only: no password form, no reset
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matched by accounts.adapters, never wipes a password
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # Verifies the ID token's signature always, the discovery issuer and the nonce.
+        "provider_class": "accounts.oidc.StrictOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": OIDC_BUTTON_LABEL,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {"server_url": OIDC_ISSUER, "fetch_userinfo": False},
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+
+# --- E-mail -----------------------------------------------------------------------------------
+# Nothing configured: mails are printed on the console (so `make run` shows reset links).
+# EMAIL_URL (smtp://user:password@host:port, smtp+tls://... for STARTTLS, smtps://... for TLS)
+# or EMAIL_HOST and friends choose an SMTP server. Private and loopback hosts are refused unless
+# EMAIL_ALLOW_PRIVATE_HOSTS is on (a local relay).
+EMAIL_URL = env_str("EMAIL_URL")
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_URL:
+    from accounts.mail import parse_email_url
+
+    (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL) = (
+        parse_email_url(EMAIL_URL)
+    )
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_ALLOW_PRIVATE_HOSTS = env_bool("EMAIL_ALLOW_PRIVATE_HOSTS", False)
+EMAIL_BACKEND = (
+    "accounts.mail.GuardedSMTPBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "archreview <archreview@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Cache (rate limits; shared by every web process) -----------------------------------------
+# Unset CACHE_URL: a table in the database (created by the accounts migrations); redis://... to
+# use Redis.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif not CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "archreview_cache",
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:6379/N or leave unset")
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

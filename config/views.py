@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -57,16 +56,6 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     csp_logger.warning("CSP violation: %s", json.dumps(fields, sort_keys=True))
     return HttpResponse(status=204)
-
-
-class SignOutView(LogoutView):
-    """Sign-out stays a POST (a link or a prefetch must not sign anyone out); a GET, from a
-    bookmark or a typed address, shows a page with the button instead of a blank 405."""
-
-    http_method_names = ["get", "post", "options"]
-
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return render(request, "registration/logout_confirm.html")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

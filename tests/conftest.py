@@ -11,6 +11,18 @@ def architect(db):
     return factories.MembershipFactory(role="architect").user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request, django_db_blocker):
+    """Rate-limit counters live in the cache (a database table that flushes do not empty):
+    a test that commits (transactional_db, live_server) must not leave them to the next."""
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from django.core.cache import cache
+
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
 @pytest.fixture
 def client_for():
     """A logged-in test client for a user: ``client_for(user)``."""

@@ -151,7 +151,7 @@ def test_the_owner_of_an_existing_account_signs_in_then_joins(lead, client, clie
     page = client.get(accept_url(token)).content.decode()
     assert "Sign in to accept" in page and "password1" not in page
     response = client.post(accept_url(token), new_account())
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
     assert User.objects.filter(email__iexact="ada@example.com").count() == 1
 
     response = client_for(ada).post(accept_url(token))

@@ -49,7 +49,7 @@ def test_a_crash_shows_the_styled_500_page_without_details(db):
 def test_a_form_sent_without_its_security_token_says_it_expired_and_how_to_retry(db):
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(reverse("login"), {"username": "ada", "password": "x"})
+    response = client.post(reverse("account_login"), {"username": "ada", "password": "x"})
 
     assert response.status_code == 403
     html = response.content.decode()
@@ -63,7 +63,7 @@ def test_a_form_sent_without_its_security_token_says_it_expired_and_how_to_retry
 def test_a_request_with_too_many_fields_shows_the_styled_400_page(client, db, settings):
     fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    response = client.post(reverse("login"), fields)
+    response = client.post(reverse("account_login"), fields)
 
     assert response.status_code == 400
     html = response.content.decode()

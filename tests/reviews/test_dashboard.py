@@ -155,7 +155,7 @@ def test_dashboard_without_workloads_says_so(client_for):
 def test_dashboard_needs_a_login(client):
     response = client.get(URL)
     assert response.status_code == 302
-    assert reverse("login") in response["Location"]
+    assert reverse("account_login") in response["Location"]
 
 
 def test_each_sort_orders_the_whole_list_not_just_the_page(team_member, rel_bank, client_for):

@@ -97,7 +97,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(other_team_objects, client):
         kwargs = {name: other_team_objects[name] for name in pattern.pattern.converters}
         response = client.get(reverse(f"reviews:{pattern.name}", kwargs=kwargs))
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 # --- teams, members and invitations (accounts:) -------------------------------------------------
@@ -198,7 +198,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_team_urls(team_objects, cl
     for pattern in team_patterns():
         response = client.get(_team_url(pattern, team_objects["kwargs"]))
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 # --- webhooks (webhooks:) -----------------------------------------------------------------------
@@ -257,4 +257,4 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_webhook_urls(webhook_objec
         kwargs = {name: webhook_objects[name] for name in pattern.pattern.converters}
         response = client.get(reverse(f"webhooks:{pattern.name}", kwargs=kwargs))
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))

@@ -32,8 +32,8 @@ def test_full_review_through_the_views_ends_at_three_of_three(rel_bank, db):
     membership = factories.MembershipFactory(role="architect")
     client = Client()
     response = client.post(
-        reverse("login"),
-        {"username": membership.user.username, "password": "correct-horse-battery"},
+        reverse("account_login"),
+        {"login": membership.user.username, "password": "correct-horse-battery"},
     )
     assert response.status_code == 302
 

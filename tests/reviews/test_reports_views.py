@@ -225,7 +225,7 @@ def test_anonymous_users_are_sent_to_log_in(workload, client):
     report = _ready_report(workload)
     response = client.get(_url("report_download", workload, report))
     assert response.status_code == 302
-    assert reverse("login") in response["Location"]
+    assert reverse("account_login") in response["Location"]
 
 
 def test_the_workload_page_loads_the_reports_panel_with_htmx(workload, member, client_for):
