@@ -14,7 +14,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.audit import audit_record
-from accounts.throttle import limit_or_raise
 from accounts.audit_actions import TeamAction
 from accounts.invitations import (
     InvitationRefused,
@@ -24,6 +23,7 @@ from accounts.invitations import (
     invitation_for_token,
 )
 from accounts.team_forms import AcceptForm
+from accounts.throttle import limit_or_raise
 
 
 @never_cache
@@ -31,7 +31,7 @@ from accounts.team_forms import AcceptForm
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    # Per link and per client address (HTTP 429 past the limit): a link cannot be guessed.
+    # Tries to accept, per link and per client address (HTTP 429 past the limit).
     limit_or_raise(request, action="accept_invitation", key=token)
     try:
         invitation = invitation_for_token(token, user=request.user)

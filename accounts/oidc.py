@@ -75,6 +75,8 @@ class StrictOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
 
 class StrictOpenIDConnectProvider(OpenIDConnectProvider):
     oauth2_adapter_class = StrictOpenIDConnectAdapter
+    # allauth includes "<package>.urls" for each provider: keep it the original's.
+    package = "allauth.socialaccount.providers.openid_connect"
 
     def redirect(self, request: HttpRequest, process, next_url=None, data=None, **kwargs):
         nonce = secrets.token_urlsafe(32)

@@ -12,12 +12,15 @@ from accounts.audit_actions import AccountAction
 from accounts.middleware import MFA_OK, mark_signed_in
 
 
+def _session_started(sender, request, user, **kwargs) -> None:
+    # Every sign-in, whichever way (allauth, an accepted invitation, the test client).
+    if request is not None and hasattr(request, "session"):
+        mark_signed_in(request, user)
+
+
 def _signed_in(sender, request, user, **kwargs) -> None:
-    if request is None or not hasattr(request, "session"):
-        return
-    mark_signed_in(request, user)
-    sociallogin = kwargs.get("sociallogin")
-    data = {"method": "sso"} if sociallogin is not None else {}
+    # allauth's signal: a sign-in by the person (password, two-factor, SSO).
+    data = {"method": "sso"} if kwargs.get("sociallogin") is not None else {}
     audit_record(action=AccountAction.LOGIN, actor=user, request=request, data=data)
 
 
@@ -67,7 +70,8 @@ def _authenticator_reset(sender, request, user, authenticator, **kwargs) -> None
 
 def connect() -> None:
     uid = "accounts.audit"
-    auth_signals.user_logged_in.connect(_signed_in, dispatch_uid=f"{uid}.login")
+    auth_signals.user_logged_in.connect(_session_started, dispatch_uid=f"{uid}.session")
+    account_signals.user_logged_in.connect(_signed_in, dispatch_uid=f"{uid}.login")
     auth_signals.user_logged_out.connect(_signed_out, dispatch_uid=f"{uid}.logout")
     account_signals.password_changed.connect(_password_changed, dispatch_uid=f"{uid}.pw")
     account_signals.password_reset.connect(_password_reset, dispatch_uid=f"{uid}.reset")

@@ -58,7 +58,8 @@ def refusal(
 
 
 def limit_or_raise(request: HttpRequest, *, action: str, key: str | None = None) -> None:
-    """Count one try of `action` (a key of ACCOUNT_RATE_LIMITS); raise `Throttled` if refused.
+    """Count one POST of `action` (a key of ACCOUNT_RATE_LIMITS); raise `Throttled` if
+    refused. A GET only shows a page and is not counted.
 
     For other apps' flows, e.g. invitation acceptance:
     ``limit_or_raise(request, action="accept_invitation", key=token)``.
@@ -66,7 +67,5 @@ def limit_or_raise(request: HttpRequest, *, action: str, key: str | None = None)
     from allauth.account import app_settings
 
     config = app_settings.RATE_LIMITS
-    if not ratelimit.consume(
-        request, app="allauth.account", action=action, key=key, config=config, limit_get=True
-    ):
+    if not ratelimit.consume(request, app="allauth.account", action=action, key=key, config=config):
         raise refusal(request, action=action, key=key, config=config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -350,8 +351,10 @@ X_FRAME_OPTIONS = "DENY"
 # and fonts only from our own origin, no inline code, no eval (htmx runs with allowEval off,
 # see templates/base.html). Bootstrap's CSS draws its form controls with data: SVG images.
 # Violations are posted to our own endpoint, which logs them (config.views.csp_report).
-# With single sign-on, add the identity provider's origin to CSP_FORM_ACTION: browsers also
-# apply form-action to the redirect that follows a form's submission.
+# Browsers also apply form-action to the redirect that follows a form's submission: the single
+# sign-on button redirects to the identity provider (OIDC_ISSUER's origin is added; add others,
+# such as an authorization endpoint on another host, to CSP_FORM_ACTION).
+_sso_origins = ["{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))] if OIDC_ISSUER else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -363,7 +366,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
-        "form-action": [SELF, *env_list("CSP_FORM_ACTION", [])],
+        "form-action": [SELF, *_sso_origins, *env_list("CSP_FORM_ACTION", [])],
         "report-uri": ["/csp-report/"],
     },
 }

@@ -15,8 +15,8 @@ urlpatterns = [
     path("csp-report/", views.csp_report, name="csp_report"),
     # allauth's OpenID Connect views, with the ID token's signature and nonce always checked
     # (accounts/oidc.py); listed before allauth's own at the same addresses.
-    path("accounts/oidc/<str:provider_id>/login/", oidc.login),
-    path("accounts/oidc/<str:provider_id>/login/callback/", oidc.callback),
+    path("accounts/oidc/<str:provider_id>/login/", oidc.login, name="sso_login"),
+    path("accounts/oidc/<str:provider_id>/login/callback/", oidc.callback, name="sso_callback"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Our own account pages (audit, teams); allauth's sign-in pages live under /accounts/.

@@ -144,3 +144,12 @@ def test_failures_and_the_lockout_are_on_the_audit_page(client, db, client_for):
     assert page.count("auth.login_failed</code>") == 10
     assert page.count("auth.locked_out</code>") == 1
     assert "198.51.100.9" in page
+
+
+def test_accepting_an_invitation_is_limited_per_link(client, db):
+    url = reverse("accounts:invitation_accept", args=["not-a-real-token"])
+    statuses = [client.post(url, {"name": "x"}).status_code for _ in range(11)]
+
+    assert 429 not in statuses[:10]
+    assert statuses[10] == 429
+    assert client.get(url).status_code != 429  # looking is not trying

@@ -135,6 +135,7 @@ def objects(db):
         "membership": member.pk,
         "invitation": invitation.pk,
         "token": token,
+        "provider": "sso",  # single sign-on (not configured here: a 404)
         "workload": workload.pk,
         "question": question.pk,
         "milestone": milestone.pk,
@@ -156,6 +157,10 @@ def concrete_path(prefix: str, pattern: URLPattern, objects: dict) -> str:
             return "/" + prefix + "questions/"
         if regex == "(?P<url>.*)$":  # the admin's catch-all: an unknown admin page
             return "/" + prefix + "no-such-page/"
+        if "uidb36" in regex:  # allauth's password-reset link
+            return "/" + prefix + "password/reset/key/1-not-a-key/"
+        if regex.startswith("^confirm-email/"):  # allauth's e-mail confirmation link
+            return "/" + prefix + "confirm-email/not-a-key/"
         raise AssertionError(f"teach test_csp how to fill the regex {regex!r}")
     route = prefix + str(pattern.pattern)
 
