@@ -99,6 +99,7 @@ class AdminMFAMiddleware:
     def _allowed_prefixes() -> tuple[str, ...]:
         return (
             reverse("mfa_index"),
+            reverse("account_reauthenticate"),  # setting up two-factor asks for the password
             reverse("account_logout"),
             reverse("account_login"),
             settings.STATIC_URL

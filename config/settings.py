@@ -165,6 +165,7 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user's other sessions end; this one stays
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[archreview] "
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to an address nobody here uses
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Failed sign-ins: 10 per account and 30 per client address in 5 minutes, then HTTP 429 until
 # the oldest failure leaves the window (accounts/throttle.py). Counted before the password is

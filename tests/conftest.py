@@ -92,7 +92,9 @@ def smtp_server(settings):
     from tests.smtp import SmtpSink
 
     sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    # Our backend, as production has it; loopback allowed for this local server only.
+    settings.EMAIL_BACKEND = "accounts.mail.GuardedSMTPBackend"
+    settings.EMAIL_ALLOW_PRIVATE_HOSTS = True
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = sink.port
     settings.EMAIL_HOST_USER = ""
