@@ -277,6 +277,9 @@ elif not CACHE_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "archreview_cache",
+            # Never cull live counters: at the default 300 entries a flood of names or
+            # addresses would evict an account's lock (expired entries are removed first).
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 else:

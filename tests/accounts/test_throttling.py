@@ -4,6 +4,7 @@ the right password, no password hashed), on the app's sign-in and the admin's.""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -153,3 +154,14 @@ def test_accepting_an_invitation_is_limited_per_link(client, db):
     assert 429 not in statuses[:10]
     assert statuses[10] == 429
     assert client.get(url).status_code != 429  # looking is not trying
+
+
+def test_a_flood_of_other_counters_does_not_evict_a_lock(client, db):
+    from django.core.cache import cache
+
+    UserFactory(username="ada")
+    fail(client, "ada", 10)
+    for i in range(400):  # more than Django's default MAX_ENTRIES of 300
+        cache.set(f"flood:{i}", [time.time()], 300)
+
+    assert client.post(LOGIN, {"login": "ada", "password": PASSWORD}).status_code == 429

@@ -29,7 +29,7 @@ def test_admin_uploads_a_lens_publishes_it_and_creates_a_workload_against_it(pag
     audit()
     page.get_by_label("Username").fill(admin.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Question banks and repairs")).to_be_visible()
     audit()
 
