@@ -264,7 +264,7 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "archreview <archreview@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Cache (rate limits; shared by every web process) -----------------------------------------
+# --- Cache (rate limits, API throttling; shared by every web process) ----------------------
 # Unset CACHE_URL: a table in the database (created by the accounts migrations); redis://... to
 # use Redis.
 CACHE_URL = env_str("CACHE_URL")
@@ -386,18 +386,6 @@ PERMISSIONS_POLICY = {
         "microphone",
         "payment",
         "usb",
-    )
-}
-
-# --- Cache -----------------------------------------------------------------------------------
-# Shared counters (API throttling) need one cache for every web process: set CACHE_URL to a
-# Redis URL in production. Unset: a per-process memory cache (fine for one process).
-CACHE_URL = env_str("CACHE_URL")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
