@@ -284,6 +284,12 @@ elif not CACHE_URL:
     }
 else:
     raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:6379/N or leave unset")
+# API throttling (api/throttling.py): Redis when CACHE_URL is set, else per-process memory.
+CACHES["api"] = (
+    dict(CACHES["default"])
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

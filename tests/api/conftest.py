@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.test.utils import override_settings
 from pytest_django.live_server_helper import LiveServer
@@ -14,9 +14,9 @@ from api.services import token_create
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     # Throttle counters live in the cache; one test's requests must not count for the next.
-    cache.clear()
+    caches["api"].clear()
     yield
-    cache.clear()
+    caches["api"].clear()
 
 
 @pytest.fixture
