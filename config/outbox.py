@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from config.models import OutboxMessage
@@ -122,7 +123,7 @@ def _connection():
     )
 
 
-def _publish(rows) -> int:
+def _publish(rows: QuerySet[OutboxMessage]) -> int:
     from config.celery import app
 
     sent: list[int] = []
