@@ -15,3 +15,12 @@ class ReviewAction(StrEnum):
     REPORT_REQUESTED = "report.requested"
     REPORT_RETRIED = "report.retried"
     REPORT_DOWNLOADED = "report.downloaded"
+
+
+class ItemAction(StrEnum):
+    CREATED = "item.created"
+    CHANGED = "item.changed"  # owner, due date, status, notes or link set by a person
+    RESOLVED_BY_ANSWER = "item.resolved_by_answer"
+    REOPENED_BY_ANSWER = "item.reopened_by_answer"
+    ACCEPTANCE_EXPIRED = "item.acceptance_expired"
+    CARRIED_OVER = "item.carried_over"  # to a new lens version

@@ -411,3 +411,104 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk} for {self.workload} ({self.status})"
+
+
+class ImprovementItem(models.Model):
+    """One best practice at risk in a review: who fixes it, by when, and where it stands.
+
+    Identified by its practice's ids (pillar, question, practice ``ref``), so it survives lens
+    upgrades; ``question`` points at the question of the current lens version. Items follow the
+    answers (``reviews.services.items``): a practice followed or marked not applicable resolves
+    the item ("resolved by the answer", who and when recorded); unticked again, it reopens with
+    its owner. Every change is in the audit trail (target ``reviews.improvementitem``).
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        RISK_ACCEPTED = "risk_accepted", "Risk accepted"
+
+    lens_review = models.ForeignKey(
+        LensReview, on_delete=models.CASCADE, related_name="improvement_items"
+    )
+    # The lens review's workload, stored for the team and workload lists and exports.
+    workload = models.ForeignKey(
+        Workload, on_delete=models.CASCADE, related_name="improvement_items"
+    )
+    pillar_ref = models.CharField(max_length=100)
+    question_ref = models.CharField(max_length=100)
+    practice_ref = models.CharField(max_length=100)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    practice_title = models.CharField(max_length=128)
+    risk = models.CharField(max_length=16)  # scoring.HIGH / MEDIUM / LOW: the practice's own risk
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="improvement_items",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    notes = models.TextField(max_length=2084, blank=True)
+    link = models.URLField("ticket link", max_length=2048, blank=True)
+    accepted_reason = models.CharField(max_length=500, blank=True)
+    accepted_until = models.DateField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set while the answer no longer puts the practice at risk.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The day the "item.overdue" webhook went out for the current due date (once per date).
+    overdue_notified_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lens_review", "pillar_ref", "question_ref", "practice_ref"],
+                name="uniq_item_per_practice",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="risk_accepted")
+                | (~Q(accepted_reason="") & Q(accepted_until__isnull=False)),
+                name="item_accepted_risk_needs_reason_and_expiry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "accepted_until"]),
+        ]
+
+    def __str__(self) -> str:
+        # No related row here: audit labels are built from it inside the answer save.
+        return f"{self.practice_title} ({self.practice_ref})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.status in (
+            self.Status.NOT_STARTED,
+            self.Status.IN_PROGRESS,
+        )
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+
+class ReminderOptOut(models.Model):
+    """A user who asked for no daily e-mail about their improvement items."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_opt_out"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"No reminders for {self.user}"

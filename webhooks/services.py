@@ -192,31 +192,47 @@ def webhook_event_emit(
     sent only once it commits. Costs one query when no endpoint wants the event; otherwise one
     more for the deliveries and one outbox row per delivery.
     """
+    return webhook_events_emit(events=[(event, data)], team_id=team_id, endpoint=endpoint)
+
+
+def webhook_events_emit(
+    *,
+    events: list[tuple[EventType, dict]],
+    team_id: int | None,
+    endpoint: Endpoint | None = None,
+) -> list[int]:
+    """Several events of one team at once, for the price of one (one endpoint query)."""
+    if not events:
+        return []
     if endpoint is not None:
-        targets = [endpoint]
+        endpoints = [endpoint]
     else:
         candidates = Endpoint.objects.filter(is_active=True).only("pk", "events")
         if team_id is not None:
             candidates = candidates.filter(Q(team__isnull=True) | Q(team_id=team_id))
         else:
             candidates = candidates.filter(team__isnull=True)
-        targets = [e for e in candidates if e.wants(event)]
-    if not targets:
+        endpoints = list(candidates)
+    rows: list[Delivery] = []
+    for event, data in events:
+        targets = [e for e in endpoints if e.wants(event)]
+        if not targets:
+            continue
+        event_id = uuid.uuid4()
+        envelope = {
+            "id": str(event_id),
+            "type": event.value,
+            "created_at": timezone.now().isoformat(),
+            "data": data,
+        }
+        rows += [
+            Delivery(endpoint=target, event_id=event_id, event=event.value, payload=envelope)
+            for target in targets
+        ]
+    if not rows:
         return []
-    event_id = uuid.uuid4()
-    envelope = {
-        "id": str(event_id),
-        "type": event.value,
-        "created_at": timezone.now().isoformat(),
-        "data": data,
-    }
     with transaction.atomic(savepoint=False):
-        rows = Delivery.objects.bulk_create(
-            [
-                Delivery(endpoint=target, event_id=event_id, event=event.value, payload=envelope)
-                for target in targets
-            ]
-        )
+        rows = Delivery.objects.bulk_create(rows)
         for row in rows:
             _queue(row.pk)
     return [row.pk for row in rows]

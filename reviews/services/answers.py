@@ -28,6 +28,7 @@ from reviews.models import (
     Workload,
     count_field,
 )
+from reviews.services.items import item_sync_question
 
 NOTES_MAX = 2084
 PRACTICE_NOTE_MAX = 250
@@ -328,5 +329,19 @@ def answer_save(
         )
         LensReview.objects.filter(pk=lens_review_id).update(updated_at=now, **moves)
         Workload.objects.filter(pk=workload.pk).update(updated_at=now, **moves)
+        item_sync_question(
+            workload=workload,
+            lens_review_id=lens_review_id,
+            question=question,
+            kind=kind,
+            scored=scored,
+            state=scoring.AnswerState(
+                selected=frozenset(state["selected"]),
+                is_applicable=state["is_applicable"],
+                practices_not_applicable=frozenset(state["choices_not_applicable"]),
+            ),
+            user=user,
+            now=now,
+        )
     workload.updated_at = now
     return SaveResult(answer, True)

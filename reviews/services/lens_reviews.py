@@ -18,6 +18,7 @@ from questions.models import Choice, LensVersion, Question
 from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import answer_state
 from reviews.services.counts import lens_review_counts_store, workload_counts_store
+from reviews.services.items import items_sync_lens_review
 
 # As in the AWS Well-Architected Tool.
 MAX_LENSES = 20
@@ -257,4 +258,8 @@ def lens_review_upgrade(*, lens_review: LensReview, to_version: LensVersion, use
     lens_review_counts_store(lens_reviews=[lens_review])
     workload_counts_store(workload_ids=[lens_review.workload_id])
     Workload.objects.filter(pk=lens_review.workload_id).update(updated_at=now)
+    # Improvement items follow their practices (by ids) to the new version's questions.
+    items_sync_lens_review(
+        lens_review=lens_review, user=user, context={"lens_upgraded_to": str(to_version)}
+    )
     return plan

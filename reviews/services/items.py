@@ -1,0 +1,447 @@
+"""Improvement items: created, resolved and reopened by the answers; edited by people.
+
+An item exists for every best practice that an answer left at risk (not followed). The answer
+decides whether the practice is still at risk; people decide who fixes it, by when, and its
+status. Every change is in the audit trail (``reviews.audit_actions.ItemAction``) and the
+matching webhook events are emitted in the same transaction.
+
+Cost inside ``answer_save`` (``item_sync_question``): one query when no item moves (the
+question's items); when items move, one INSERT for new items, one UPDATE per group of
+resolved / reopened items, one audit row per moved item and one query for the webhook
+endpoints (plus a delivery and an outbox row per interested endpoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from questions import rules as rule_engine
+from questions.models import LensVersion, Question
+from reviews import loader, scoring
+from reviews.audit_actions import ItemAction
+from reviews.models import ImprovementItem, LensReview, Membership, Role, Workload
+from webhooks.events import EventType
+from webhooks.services import webhook_event_emit, webhook_events_emit
+
+Status = ImprovementItem.Status
+Key = tuple[str, str, str]  # pillar ref, question ref, practice ref
+
+ACCEPT_REASON_MAX = 500
+NOTES_MAX = 2084
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an answer says about one practice: at risk (with its risk) or not (``None``)."""
+
+    risk: str | None
+    title: str
+    question_id: int
+
+
+def outcomes_for_question(
+    *,
+    kind: str,
+    question: scoring.Question,
+    pillar_ref: str,
+    question_id: int,
+    state: scoring.AnswerState | None,
+) -> dict[Key, Outcome]:
+    """Practices the answer decides: at risk, or followed / not applicable. An unanswered
+    question decides nothing (its items keep their state)."""
+    risk, practices = scoring.score_question(kind, question, state)
+    if risk == scoring.UNANSWERED:
+        return {}
+    decided: dict[Key, Outcome] = {}
+    for practice in practices:
+        key = (pillar_ref, question.ref, practice.ref)
+        if practice.status == scoring.NOT_FOLLOWED and practice.risk:
+            decided[key] = Outcome(practice.risk, practice.title, question_id)
+        elif practice.status in (scoring.FOLLOWED, scoring.PRACTICE_NOT_APPLICABLE):
+            decided[key] = Outcome(None, practice.title, question_id)
+    return decided
+
+
+def _item_data(item: ImprovementItem, workload: Workload) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "workload": {"id": workload.pk, "name": workload.name, "team": {"id": workload.team_id}},
+        "pillar": item.pillar_ref,
+        "question": item.question_ref,
+        "practice": item.practice_ref,
+        "title": item.practice_title,
+        "risk": item.risk,
+        "status": item.status,
+        "resolved": item.resolved_at is not None,
+        "owner": item.owner.get_username() if item.owner_id and item.owner else None,
+        "due_date": item.due_date.isoformat() if item.due_date else None,
+    }
+
+
+def _apply(
+    *,
+    workload: Workload,
+    lens_review_id: int,
+    existing: Iterable[ImprovementItem],
+    decided: Mapping[Key, Outcome],
+    user,
+    now: dt.datetime,
+    action_context: dict[str, Any] | None = None,
+) -> dict[str, list[ImprovementItem]]:
+    """Create, resolve, reopen or re-rate items so that they match ``decided``."""
+    by_key = {(i.pillar_ref, i.question_ref, i.practice_ref): i for i in existing}
+    created: list[ImprovementItem] = []
+    resolved: list[ImprovementItem] = []
+    reopened: list[ImprovementItem] = []
+    rerated: list[ImprovementItem] = []
+    for key, outcome in decided.items():
+        item = by_key.get(key)
+        if outcome.risk is None:
+            if item is not None and item.resolved_at is None:
+                resolved.append(item)
+            continue
+        if item is None:
+            created.append(
+                ImprovementItem(
+                    lens_review_id=lens_review_id,
+                    workload=workload,
+                    pillar_ref=key[0],
+                    question_ref=key[1],
+                    practice_ref=key[2],
+                    question_id=outcome.question_id,
+                    practice_title=outcome.title[:128],
+                    risk=outcome.risk,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        if item.resolved_at is not None:
+            reopened.append(item)
+        if item.risk != outcome.risk or item.question_id != outcome.question_id:
+            item.risk, item.question_id = outcome.risk, outcome.question_id
+            item.practice_title = outcome.title[:128]
+            rerated.append(item)
+    if created:
+        ImprovementItem.objects.bulk_create(created)
+    if resolved:
+        ImprovementItem.objects.filter(pk__in=[i.pk for i in resolved]).update(
+            resolved_at=now, resolved_by=user, updated_at=now
+        )
+        for item in resolved:
+            item.resolved_at, item.resolved_by = now, user
+    if reopened:
+        ImprovementItem.objects.filter(pk__in=[i.pk for i in reopened]).update(
+            resolved_at=None, resolved_by=None, updated_at=now
+        )
+        for item in reopened:
+            item.resolved_at, item.resolved_by = None, None
+    for item in rerated:
+        ImprovementItem.objects.filter(pk=item.pk).update(
+            risk=item.risk,
+            question_id=item.question_id,
+            practice_title=item.practice_title,
+            updated_at=now,
+        )
+    context = action_context or {}
+    events: list[tuple[EventType, dict[str, Any]]] = []
+    for item in created:
+        audit_record(
+            action=ItemAction.CREATED,
+            actor=user,
+            target=item,
+            team=workload.team_id,
+            data={"risk": item.risk, **context},
+        )
+        events.append((EventType.ITEM_CREATED, _item_data(item, workload)))
+    for item in resolved:
+        audit_record(
+            action=ItemAction.RESOLVED_BY_ANSWER,
+            actor=user,
+            target=item,
+            team=workload.team_id,
+            data=context,
+        )
+        events.append(
+            (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "resolved"})
+        )
+    for item in reopened:
+        audit_record(
+            action=ItemAction.REOPENED_BY_ANSWER,
+            actor=user,
+            target=item,
+            team=workload.team_id,
+            data=context,
+        )
+        events.append(
+            (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "reopened"})
+        )
+    if events:
+        webhook_events_emit(team_id=workload.team_id, events=events)
+    return {"created": created, "resolved": resolved, "reopened": reopened, "rerated": rerated}
+
+
+def item_sync_question(
+    *,
+    workload: Workload,
+    lens_review_id: int,
+    question: Question,
+    kind: str,
+    scored: scoring.Question,
+    state: scoring.AnswerState | None,
+    user,
+    now: dt.datetime | None = None,
+) -> dict[str, list[ImprovementItem]]:
+    """Bring the items of one question in line with its new answer (inside ``answer_save``)."""
+    now = now or timezone.now()
+    pillar_ref = question.pillar.ref
+    decided = outcomes_for_question(
+        kind=kind, question=scored, pillar_ref=pillar_ref, question_id=question.pk, state=state
+    )
+    existing = ImprovementItem.objects.filter(
+        lens_review_id=lens_review_id, pillar_ref=pillar_ref, question_ref=question.ref
+    ).select_related("owner")
+    return _apply(
+        workload=workload,
+        lens_review_id=lens_review_id,
+        existing=existing,
+        decided=decided,
+        user=user,
+        now=now,
+    )
+
+
+def scoring_question(question: Question, kind: str) -> scoring.Question:
+    """One question as scoring input (its choices and, for imported banks, its rules)."""
+    rules: tuple[rule_engine.CompiledRule, ...] = ()
+    if kind == LensVersion.Kind.IMPORTED:
+        rules = tuple(
+            rule_engine.CompiledRule(rule_engine.parse(r.condition), r.risk)
+            for r in sorted(question.risk_rules.all(), key=lambda r: (r.order, r.pk))
+        )
+    return scoring.Question(
+        ref=question.ref,
+        title=question.title,
+        practices=tuple(
+            scoring.Practice(ref=c.ref, title=c.title, risk=c.risk or None, is_none=c.is_none)
+            for c in question.choices.all()
+        ),
+        rules=rules,
+    )
+
+
+@transaction.atomic
+def items_sync_lens_review(
+    *, lens_review: LensReview, user=None, context: dict[str, Any] | None = None
+) -> dict[str, list[ImprovementItem]]:
+    """Bring every item of the lens review in line with all its answers (lens upgrade,
+    backfill). Items whose practice no longer exists in the lens version are resolved."""
+    now = timezone.now()
+    version_id = lens_review.lens_version_id
+    bank = loader.banks_for_versions([version_id])[version_id]
+    answers = loader.answers_for_lens_reviews([lens_review.pk]).get(lens_review.pk, {})
+    question_ids = {
+        (p, q): pk
+        for pk, p, q in Question.objects.filter(pillar__version_id=version_id).values_list(
+            "pk", "pillar__ref", "ref"
+        )
+    }
+    decided: dict[Key, Outcome] = {}
+    practices_now: set[Key] = set()
+    for pillar in bank.pillars:
+        for question in pillar.questions:
+            for practice in question.practices:
+                practices_now.add((pillar.ref, question.ref, practice.ref))
+            decided.update(
+                outcomes_for_question(
+                    kind=bank.kind,
+                    question=question,
+                    pillar_ref=pillar.ref,
+                    question_id=question_ids[(pillar.ref, question.ref)],
+                    state=answers.get(scoring.answer_key(pillar.ref, question.ref)),
+                )
+            )
+    existing = list(ImprovementItem.objects.filter(lens_review=lens_review).select_related("owner"))
+    for item in existing:
+        key = (item.pillar_ref, item.question_ref, item.practice_ref)
+        if key not in practices_now:  # gone from the bank: nothing left to fix here
+            decided[key] = Outcome(None, item.practice_title, item.question_id)
+        elif key not in decided:
+            # Unanswered now, kept as it was; but it follows the bank to the new question.
+            qid = question_ids[(item.pillar_ref, item.question_ref)]
+            if qid != item.question_id:
+                decided[key] = Outcome(item.risk, item.practice_title, qid)
+    workload = Workload.objects.get(pk=lens_review.workload_id)
+    return _apply(
+        workload=workload,
+        lens_review_id=lens_review.pk,
+        existing=existing,
+        decided=decided,
+        user=user,
+        now=now,
+        action_context=context,
+    )
+
+
+# --- People's changes -------------------------------------------------------------------------
+def _role(user, workload: Workload) -> str | None:
+    return (
+        Membership.objects.filter(user=user, team_id=workload.team_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def item_update(
+    *,
+    item: ImprovementItem,
+    user,
+    request: HttpRequest | None = None,
+    changes: Mapping[str, Any],
+    today: dt.date | None = None,
+) -> ImprovementItem:
+    """Set ``owner``, ``due_date``, ``status``, ``notes``, ``link``, and for an accepted risk
+    ``accepted_reason`` and ``accepted_until``. ``ValidationError`` (nothing saved) on bad
+    input; ``PermissionDenied`` when someone other than a lead or admin accepts a risk."""
+    allowed = {"owner", "due_date", "status", "notes", "link", "accepted_reason", "accepted_until"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"item_update() got unexpected fields {sorted(unknown)}")
+    today = today or timezone.localdate()
+    # Lock the row alone (the owner is a nullable join, which FOR UPDATE cannot cover).
+    ImprovementItem.objects.select_for_update().filter(pk=item.pk).values_list("pk").get()
+    item = ImprovementItem.objects.select_related("workload", "owner").get(pk=item.pk)
+    workload = item.workload
+    before = _editable(item)
+    errors: dict[str, list[str]] = {}
+    values = dict(changes)
+    if "owner" in values and values["owner"] is not None:
+        owner = values["owner"]
+        if not (
+            owner.is_active
+            and Membership.objects.filter(user=owner, team_id=workload.team_id).exists()
+        ):
+            errors.setdefault("owner", []).append("The owner must be a member of the team.")
+    status = values.get("status", item.status)
+    if status not in Status.values:
+        errors.setdefault("status", []).append("Choose one of the statuses offered.")
+    if status == Status.RISK_ACCEPTED:
+        accepting = item.status != Status.RISK_ACCEPTED or bool(
+            {"accepted_reason", "accepted_until"} & set(values)
+        )
+        if accepting and not (user.is_staff or _role(user, workload) == Role.LEAD):
+            raise PermissionDenied("Only a lead of the team can accept a risk.")
+        reason = (values.get("accepted_reason", item.accepted_reason) or "").strip()
+        until = values.get("accepted_until", item.accepted_until)
+        if not reason:
+            errors.setdefault("accepted_reason", []).append(
+                "Say why the risk is accepted (required)."
+            )
+        if until is None:
+            errors.setdefault("accepted_until", []).append(
+                "Give the date until which the risk is accepted."
+            )
+        elif until <= today:
+            errors.setdefault("accepted_until", []).append("The date must be in the future.")
+        values["accepted_reason"], values["accepted_until"] = reason, until
+    else:
+        values["accepted_reason"], values["accepted_until"] = "", None
+    if len(values.get("notes", "") or "") > NOTES_MAX:
+        errors.setdefault("notes", []).append(f"Notes are limited to {NOTES_MAX} characters.")
+    if len(values.get("accepted_reason", "") or "") > ACCEPT_REASON_MAX:
+        errors.setdefault("accepted_reason", []).append(
+            f"The reason is limited to {ACCEPT_REASON_MAX} characters."
+        )
+    if errors:
+        raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(item, field, value)
+    if item.status == Status.RISK_ACCEPTED and before["status"] != Status.RISK_ACCEPTED:
+        item.accepted_by = user
+    elif item.status != Status.RISK_ACCEPTED:
+        item.accepted_by = None
+    item.updated_at = timezone.now()
+    item.full_clean(exclude=["workload", "question", "owner", "accepted_by", "resolved_by"])
+    item.save()
+    after = _editable(item)
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+    if changed:
+        audit_record(
+            action=ItemAction.CHANGED,
+            actor=user,
+            request=request,
+            target=item,
+            team=workload.team_id,
+            data={"changes": changed},
+        )
+        if "status" in changed:
+            webhook_event_emit(
+                event=EventType.ITEM_STATUS_CHANGED,
+                team_id=workload.team_id,
+                data={**_item_data(item, workload), "change": "status", "before": before["status"]},
+            )
+    return item
+
+
+def _editable(item: ImprovementItem) -> dict[str, Any]:
+    return {
+        "owner": item.owner.get_username() if item.owner_id and item.owner else None,
+        "due_date": item.due_date.isoformat() if item.due_date else None,
+        "status": item.status,
+        "notes": item.notes,
+        "link": item.link,
+        "accepted_reason": item.accepted_reason,
+        "accepted_until": item.accepted_until.isoformat() if item.accepted_until else None,
+    }
+
+
+# --- Beat tasks -------------------------------------------------------------------------------
+@transaction.atomic
+def items_reopen_expired(*, today: dt.date | None = None) -> list[int]:
+    """Accepted risks whose acceptance ended reopen by themselves (celery beat, daily)."""
+    today = today or timezone.localdate()
+    items = list(
+        ImprovementItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Status.RISK_ACCEPTED, accepted_until__lt=today)
+        .select_related("workload")
+    )
+    now = timezone.now()
+    for item in items:
+        until = item.accepted_until
+        ImprovementItem.objects.filter(pk=item.pk).update(
+            status=Status.NOT_STARTED,
+            accepted_reason="",
+            accepted_until=None,
+            accepted_by=None,
+            updated_at=now,
+        )
+        item.status = Status.NOT_STARTED
+        audit_record(
+            action=ItemAction.ACCEPTANCE_EXPIRED,
+            target=item,
+            team=item.workload.team_id,
+            data={
+                "accepted_until": until.isoformat() if until else None,
+                "reason": item.accepted_reason,
+            },
+        )
+        webhook_event_emit(
+            event=EventType.ITEM_STATUS_CHANGED,
+            team_id=item.workload.team_id,
+            data={
+                **_item_data(item, item.workload),
+                "change": "acceptance_expired",
+                "before": Status.RISK_ACCEPTED,
+            },
+        )
+    return [item.pk for item in items]
