@@ -580,6 +580,16 @@ WEBHOOK_RETRY_BACKOFF_MAX = env_int("WEBHOOK_RETRY_BACKOFF_MAX", 300)  # < visib
 WEBHOOK_TASK_TIME_LIMIT = 4 * (WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT) + 10
 WEBHOOK_STALE_AFTER = WEBHOOK_TASK_TIME_LIMIT + 60  # "sending" this long: its worker died
 WEBHOOK_QUEUE_TIMEOUT = env_int("WEBHOOK_QUEUE_TIMEOUT", 300)  # "pending" past due this long
+CELERY_BEAT_SCHEDULE["reopen-expired-items"] = {
+    "task": "reviews.tasks.reopen_expired_items",
+    "schedule": 3600.0,  # hourly: an acceptance ends at most an hour after its date passes
+}
+CELERY_BEAT_SCHEDULE["item-reminders"] = {
+    "task": "reviews.tasks.send_item_reminders",
+    "schedule": 86400.0,  # daily
+}
+# The site's address, for links in mails sent without a request (daily reminders).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "task": "webhooks.tasks.sweep_webhook_deliveries",
     "schedule": 60.0,

@@ -34,6 +34,7 @@ from reviews.models import GrantedRole, Membership, Role, Team, Workload
 VIEW = "view"
 EDIT = "edit"
 MILESTONE = "milestone"
+ITEMS = "items"  # set owner, due date and status of improvement items
 
 TEAM_VIEW = "team_view"
 TEAM_MEMBERS = "team_members"
@@ -43,6 +44,7 @@ _ROLES_FOR = {
     VIEW: {Role.ARCHITECT, Role.LEAD},
     EDIT: {Role.ARCHITECT},
     MILESTONE: {Role.ARCHITECT, Role.LEAD},
+    ITEMS: {Role.ARCHITECT, Role.LEAD},
     TEAM_VIEW: {Role.ARCHITECT, Role.LEAD},
     TEAM_MEMBERS: {Role.LEAD},
     TEAM_ADMIN: set(),

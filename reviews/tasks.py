@@ -50,3 +50,20 @@ def sweep_reports() -> None:
 def expire_reports() -> None:
     """Periodic (celery beat): remove old report files (see ``report_retention``)."""
     report_retention.report_expire()
+
+
+@shared_task(ignore_result=True)
+def reopen_expired_items() -> None:
+    """Daily (celery beat): accepted risks past their date reopen by themselves."""
+    from reviews.services.items import items_reopen_expired
+
+    items_reopen_expired()
+
+
+@shared_task(ignore_result=True)
+def send_item_reminders() -> None:
+    """Daily (celery beat): reminder mails to item owners, and the item.overdue webhooks."""
+    from reviews.services.reminders import item_reminders_send, items_overdue_notify
+
+    items_overdue_notify()
+    item_reminders_send()

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from reviews.views import dashboard, lenses, milestones, questionnaire, summary, workloads
+from reviews.views import (
+    dashboard,
+    items,
+    lenses,
+    milestones,
+    questionnaire,
+    summary,
+    workloads,
+)
 from reviews.views import reports as report_views
 
 app_name = "reviews"
@@ -98,5 +106,17 @@ urlpatterns = [
         "workloads/<int:workload_id>/reports/<int:report_id>/download/",
         report_views.report_download,
         name="report_download",
+    ),
+    # improvement items
+    path("items/", items.item_list, name="item_list"),
+    path("items/mine/", items.my_items, name="my_items"),
+    path("items/reminders/", items.item_reminders, name="item_reminders"),
+    path("items/export.csv", items.item_export, {"fmt": "csv"}, name="item_export_csv"),
+    path("items/export.json", items.item_export, {"fmt": "json"}, name="item_export_json"),
+    path("workloads/<int:workload_id>/items/", items.workload_items, name="workload_items"),
+    path(
+        "workloads/<int:workload_id>/items/<int:item_id>/",
+        items.item_detail,
+        name="item_detail",
     ),
 ]

@@ -127,6 +127,18 @@ def objects(db):
     invitation, token = invitation_create(
         actor=admin, team=workload.team, email="x@example.com", role=GrantedRole.ARCHITECT
     )
+    from reviews.models import ImprovementItem
+
+    item = ImprovementItem.objects.create(
+        lens_review=factories.lens_review_of(workload),
+        workload=workload,
+        pillar_ref="pillar",
+        question_ref=question.ref,
+        practice_ref="q0_c1",
+        question=question,
+        practice_title="Practice",
+        risk="HIGH",
+    )
     endpoint = factories.EndpointFactory()
     delivery = endpoint.deliveries.create(event="ping", payload={"type": "ping"})
     return {
@@ -142,6 +154,7 @@ def objects(db):
         "report": report.pk,
         "content_type": ContentType.objects.get_for_model(workload).pk,
         "endpoint": endpoint.pk,
+        "item": item.pk,
         "delivery": delivery.pk,
         "lens_version": version_of(workload).pk,
         "lens_review": lens_review_of(workload).pk,

@@ -37,7 +37,20 @@ def other_team_objects(db):
     answer = Answer.objects.create(lens_review=review, question=question, selected=["q0_c0"])
     milestone = Milestone.objects.create(workload=workload, name="Baseline")
     report = Report.objects.create(workload=workload, milestone=milestone)
+    from reviews.models import ImprovementItem
+
+    item = ImprovementItem.objects.create(
+        lens_review=review,
+        workload=workload,
+        pillar_ref=question.pillar.ref,
+        question_ref=question.ref,
+        practice_ref="q0_c1",
+        question=question,
+        practice_title="Practice",
+        risk="HIGH",
+    )
     return {
+        "item_id": item.pk,
         "workload_id": workload.pk,
         "question_id": question.pk,
         "answer_id": answer.pk,
