@@ -72,4 +72,8 @@ def add_problem_responses(result, generator, request, public):
             for code, description in codes.items():
                 entry = responses.setdefault(code, {"description": description})
                 entry.setdefault("content", {})[PROBLEM_JSON] = {"schema": ref}
+            # Conflicts and preconditions a view declares (409, 412, 428) are problems too.
+            for code, entry in responses.items():
+                if code in ("409", "412", "428"):
+                    entry.setdefault("content", {})[PROBLEM_JSON] = {"schema": ref}
     return result

@@ -363,3 +363,50 @@ class MilestoneCompareSerializer(serializers.Serializer):
     before = serializers.IntegerField(help_text="The milestone compared from.")
     after = serializers.IntegerField(allow_null=True, help_text="The milestone, or null: now.")
     changes = QuestionChangeSerializer(many=True)
+
+
+# --- lens reviews -------------------------------------------------------------------------------
+class LensReviewSerializer(serializers.ModelSerializer):
+    lens = serializers.CharField(source="lens_version.lens.slug", read_only=True)
+    lens_name = serializers.CharField(source="lens_version.name", read_only=True)
+    counts = RiskCountsSerializer(read_only=True, help_text="Questions by risk, stored.")
+
+    class Meta:
+        model = LensReview
+        fields = [
+            "id",
+            "workload",
+            "lens",
+            "lens_name",
+            "lens_version",
+            "position",
+            "counts",
+            "added_by",
+            "added_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class LensReviewCreateSerializer(serializers.Serializer):
+    lens_version = serializers.IntegerField(help_text="A published lens version id.")
+
+
+class QuestionCarrySerializer(serializers.Serializer):
+    pillar_ref = serializers.CharField()
+    question_ref = serializers.CharField()
+    title = serializers.CharField()
+    dropped_choices = serializers.ListField(child=serializers.CharField())
+    new_choices = serializers.ListField(child=serializers.CharField())
+
+
+class UpgradePlanSerializer(serializers.Serializer):
+    """What an upgrade carries over (answers, by pillar, question and choice ids), what is
+    dropped and what is new: the page's report."""
+
+    from_version = serializers.IntegerField(source="from_version.pk")
+    to_version = serializers.IntegerField(source="to_version.pk")
+    carried = QuestionCarrySerializer(many=True)
+    dropped_questions = QuestionCarrySerializer(many=True)
+    new_questions = QuestionCarrySerializer(many=True)
+    dropped_choice_count = serializers.IntegerField()

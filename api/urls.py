@@ -6,8 +6,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views.answers import QuestionViewSet
 from api.views.docs import SwaggerUIView
+from api.views.lens_reviews import LensReviewViewSet, QuestionViewSet
 from api.views.lenses import LensVersionViewSet
 from api.views.milestones import MilestoneViewSet
 from api.views.reports import ReportViewSet
@@ -21,7 +21,14 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("workloads", WorkloadViewSet, basename="workload")
 router.register("lens-versions", LensVersionViewSet, basename="lens-version")
 router.register("workloads/<int:workload_id>/reports", ReportViewSet, basename="report")
-router.register("workloads/<int:workload_id>/questions", QuestionViewSet, basename="question")
+router.register(
+    "workloads/<int:workload_id>/lens-reviews", LensReviewViewSet, basename="lens-review"
+)
+router.register(
+    "workloads/<int:workload_id>/lens-reviews/<int:lens_review_id>/questions",
+    QuestionViewSet,
+    basename="question",
+)
 router.register("workloads/<int:workload_id>/milestones", MilestoneViewSet, basename="milestone")
 
 urlpatterns = [

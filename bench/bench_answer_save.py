@@ -40,7 +40,7 @@ from django.urls import reverse  # noqa: E402
 from api.services import token_create  # noqa: E402
 from questions.banks import load_rel_bank  # noqa: E402
 from questions.models import Choice, Question  # noqa: E402
-from reviews.models import Answer, Membership, Team  # noqa: E402
+from reviews.models import Answer, LensReview, Membership, Team  # noqa: E402
 from reviews.services.answers import answer_save  # noqa: E402
 from reviews.services.workloads import workload_create  # noqa: E402
 from tests.factories import UserFactory, make_bank  # noqa: E402
@@ -112,10 +112,13 @@ def bench_bank(label: str, version, user, team, saves: int) -> tuple[int, int]:
     # The same save through the REST API with a write token: PUT with If-Match.
     token = token_create(user=user, name=f"bench {label}", scope="write")[1]
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    api_url = f"/api/v1/workloads/{workload.pk}/questions/{question.pk}/answer/"
+    review = LensReview.objects.active().get(workload=workload)
+    api_url = (
+        f"/api/v1/workloads/{workload.pk}/lens-reviews/{review.pk}/questions/{question.pk}/answer/"
+    )
     api_ms, api_queries = [], set()
     for i in range(saves):
-        version_now = Answer.objects.get(workload=workload, question=question).version
+        version_now = Answer.objects.get(lens_review=review, question=question).version
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()
             response = api.put(

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from api.models import ApiToken
 from questions.models import Question
-from reviews.models import Answer, Milestone, Report, Workload
+from reviews.models import Answer, LensReview, Milestone, Report, Workload
 from tests import factories
 from tests.factories import lens_review_of, version_of
 
@@ -57,7 +57,9 @@ def team_b(db):
         "workload": workload,
         "member": member,
         "workload_id": workload.pk,
+        "lens_review_id": lens_review_of(workload).pk,
         "pk": {
+            "lens-review": lens_review_of(workload).pk,
             "workload": workload.pk,
             "team": workload.team_id,
             "report": report.pk,
@@ -87,6 +89,7 @@ def _state():
     return (
         list(Workload.objects.values_list("pk", "name", "notes", "archived_at")),
         list(Answer.objects.values_list("pk", "version")),
+        list(LensReview.objects.values_list("pk", "lens_version_id", "removed_at")),
         Report.objects.count(),
         Milestone.objects.count(),
     )

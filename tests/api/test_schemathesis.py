@@ -18,6 +18,7 @@ from questions.models import Question
 from reviews.models import Report
 from reviews.services.milestones import milestone_create
 from tests import factories
+from tests.factories import lens_review_of
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -85,6 +86,7 @@ def test_the_api_matches_its_schema_and_never_fails(live_server, settings, rel_b
         "ST_QUESTION_ID": str(question.pk),
         "ST_MILESTONE_ID": str(milestone.pk),
         "ST_REPORT_ID": str(report.pk),
+        "ST_LENS_REVIEW_ID": str(lens_review_of(workload).pk),
     }
     _run(live_server, token, tmp_path, env)
     # The bank's routes are for administrators: once more with an administrator's token.

@@ -55,7 +55,7 @@ def test_the_readme_walkthrough_runs_against_a_live_server(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     workload = Workload.objects.get(name="Payments API", team__memberships__user=alice)
-    answer = Answer.objects.get(workload=workload)
+    answer = Answer.objects.get(lens_review__workload=workload)
     assert answer.notes == "Checked by the pipeline" and answer.updated_by == alice
     report = Report.objects.get(workload=workload)
     assert report.status == Report.Status.READY

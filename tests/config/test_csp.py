@@ -105,6 +105,7 @@ APP_SEGMENTS = {
     "teams": "team",
     "lens-versions": "lens_version",
     "api-tokens": "api_token",
+    "lens-reviews": "lens_review",
 }
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 
