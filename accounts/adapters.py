@@ -74,7 +74,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Single sign-on: the identity provider's verified e-mail finds the local account."""
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
-        return settings.OIDC_CREATE_USERS
+        # An invited address may always create its account through single sign-on: it then
+        # comes back to the invitation link and joins the team from there.
+        return settings.OIDC_CREATE_USERS or _is_invited(sociallogin)
 
     def _refuse(self, request: HttpRequest, reason: str, sociallogin=None, **data) -> None:
         email = _verified_or_any_email(sociallogin) if sociallogin is not None else ""
@@ -102,7 +104,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if user is not None:
             sociallogin.connect(request, user)
             return
-        if not settings.OIDC_CREATE_USERS:
+        if not settings.OIDC_CREATE_USERS and not _is_invited(sociallogin):
             self._refuse(
                 request,
                 f"No archreview account uses the address {verified[0]}. Ask an administrator "
@@ -130,6 +132,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             request=request,
             data={"reason": str(exception) if exception else str(error)},
         )
+
+
+def _is_invited(sociallogin) -> bool:
+    from accounts.invitations import has_open_invitation
+
+    return any(
+        has_open_invitation(address.email)
+        for address in sociallogin.email_addresses
+        if address.verified
+    )
 
 
 def _verified_or_any_email(sociallogin) -> str:

@@ -235,3 +235,40 @@ def test_password_sign_in_can_be_switched_off(client, sso, settings):
     assert "Sign in with Example ID" in html
     assert SESSION_KEY not in client.session
     assert response.status_code != 302 or "dashboard" not in response.get("Location", "")
+
+
+def test_an_invited_person_signs_up_through_sso_and_joins_from_the_link(client, sso):
+    from accounts.invitations import invitation_create
+    from reviews.models import GrantedRole
+
+    team = TeamFactory(name="Payments")
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    _, token = invitation_create(
+        actor=admin, team=team, email="stranger@example.com", role=GrantedRole.ARCHITECT
+    )
+    accept_url = reverse("accounts:invitation_accept", kwargs={"token": token})
+    sso.control(email="stranger@example.com", sub="stranger")
+
+    page = client.get(accept_url).content.decode()
+    assert "Sign in with Example ID" in page
+    start = client.post(
+        reverse("openid_connect_login", kwargs={"provider_id": "sso"}), {"next": accept_url}
+    )
+    assert start.status_code == 302, start.content.decode()[:500]
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(start["Location"], timeout=5)
+        raise AssertionError("the provider did not redirect back")
+    except urllib.error.HTTPError as redirect:
+        back = urlsplit(redirect.headers["Location"])
+    response = client.get(f"{back.path}?{back.query}")
+
+    user = get_user_model().objects.get(email="stranger@example.com")
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert response.status_code == 302 and response["Location"] == accept_url
+    assert not Membership.objects.filter(user=user).exists()  # not before they accept
+
+    joined = client.post(accept_url)
+
+    assert joined.status_code == 302
+    assert Membership.objects.get(user=user, team=team).role == "architect"
