@@ -18,7 +18,7 @@ def test_a_fresh_admin_is_led_through_team_invitations_and_first_workload(
     admin = factories.UserFactory(is_staff=True, is_superuser=True)
     client = client_for(admin)
     # session, user, workloads (none), lenses (search form), first team, workloads exist
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         html = client.get(DASHBOARD).content.decode()
     assert "Set up archreview" in html
     assert f'href="{reverse("accounts:team_new")}"' in html
@@ -46,7 +46,7 @@ def test_an_architect_without_a_team_is_told_which_admins_to_ask(
     loner = factories.UserFactory()
     client = client_for(loner)
     # session, user, workloads (none), lenses (search form), the user's teams, the admins
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         html = client.get(DASHBOARD).content.decode()
     assert "You are not in a team yet" in html
     assert "Ada Admin (ada@x.org)" in html and "Gone" not in html

@@ -160,5 +160,7 @@ def test_an_api_save_costs_the_same_queries_as_the_pages(architect, api_for, cli
     assert len(api_queries.captured_queries) == len(page_queries.captured_queries) == SAVE_QUERIES
 
 
-# Pinned for every bank size (parametrised above): 14 today.
-SAVE_QUERIES = 14
+# Pinned for every bank size (parametrised above): 20 since a save also keeps the improvement
+# items in step (read the question's items, create the missing ones, audit rows, the webhook
+# endpoints that want the events). Issue 12 is where this comes down.
+SAVE_QUERIES = 20

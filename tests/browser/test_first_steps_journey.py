@@ -130,7 +130,7 @@ def test_first_admin_sets_up_a_team_and_invited_people_join_from_their_mail(
     checker()
     workload = Workload.objects.get(name="Checkout Service")
     assert workload.team.name == "Payments"
-    assert Answer.objects.filter(workload=workload).exclude(selected=[]).count() == 1
+    assert Answer.objects.filter(lens_review__workload=workload).exclude(selected=[]).count() == 1
 
     # The lead sees it on the dashboard; the admin's team page lists both people.
     lead = people["Lead"]

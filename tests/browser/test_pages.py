@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from questions.banks import load_rel_bank
 from questions.models import Question
 from reviews.models import Answer
+from reviews.services.counts import counts_recompute
 from reviews.services.milestones import milestone_create
 from tests import factories
 from tests.browser.axe import assert_accessible
@@ -37,6 +38,8 @@ def reviewed():
         Answer.objects.create(
             lens_review=lens_review_of(workload), question=question, selected=FOLLOWED[question.ref]
         )
+    # Answers made here bypass answer_save, so their stored counts are set as a repair would.
+    counts_recompute(workload_ids=[workload.pk])
     milestone_create(workload=workload, name="Before launch", user=architect)
     return architect, workload
 

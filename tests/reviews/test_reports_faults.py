@@ -71,7 +71,7 @@ def test_reports_requested_while_the_broker_is_down_are_queued_then_each_rendere
     # Twenty workloads: a second request for a workload whose report is still queued returns
     # that report instead of a new one.
     workloads = [first] + [
-        factories.WorkloadFactory(team=first.team, lens_version=first.lens_version)
+        factories.WorkloadFactory(team=first.team, lens_version=factories.version_of(first))
         for _ in range(19)
     ]
     client = client_for(factories.MembershipFactory(team=first.team, role="lead").user)
