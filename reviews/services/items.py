@@ -24,8 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from questions import rules as rule_engine
-from questions.models import LensVersion, Question
+from questions.models import Question
 from reviews import loader, scoring
 from reviews.audit_actions import ItemAction
 from reviews.models import ImprovementItem, LensReview, Membership, Role, Workload
@@ -217,25 +216,6 @@ def item_sync_question(
         decided=decided,
         user=user,
         now=now,
-    )
-
-
-def scoring_question(question: Question, kind: str) -> scoring.Question:
-    """One question as scoring input (its choices and, for imported banks, its rules)."""
-    rules: tuple[rule_engine.CompiledRule, ...] = ()
-    if kind == LensVersion.Kind.IMPORTED:
-        rules = tuple(
-            rule_engine.CompiledRule(rule_engine.parse(r.condition), r.risk)
-            for r in sorted(question.risk_rules.all(), key=lambda r: (r.order, r.pk))
-        )
-    return scoring.Question(
-        ref=question.ref,
-        title=question.title,
-        practices=tuple(
-            scoring.Practice(ref=c.ref, title=c.title, risk=c.risk or None, is_none=c.is_none)
-            for c in question.choices.all()
-        ),
-        rules=rules,
     )
 
 
