@@ -521,6 +521,10 @@ REPORT_RATE_PER_TEAM = env_int("REPORT_RATE_PER_TEAM", 60)
 REPORT_KEEP_LAST = env_int("REPORT_KEEP_LAST", 5)
 REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 30)
 REPORT_RETENTION_INTERVAL = env_int("REPORT_RETENTION_INTERVAL", 3600)
+# Consolidated reports (many workloads of one team): at most CONSOLIDATED_MAX_WORKLOADS
+# workloads in one, at most CONSOLIDATED_RATE_PER_TEAM new ones per team per REPORT_RATE_WINDOW.
+CONSOLIDATED_MAX_WORKLOADS = env_int("CONSOLIDATED_MAX_WORKLOADS", 500)
+CONSOLIDATED_RATE_PER_TEAM = env_int("CONSOLIDATED_RATE_PER_TEAM", 10)
 # Audit events older than this many days are deleted by a daily beat task (0: kept forever).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
 # Lens files one user may import (admin, API) or export per LENS_RATE_WINDOW seconds.

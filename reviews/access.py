@@ -9,6 +9,10 @@ something they can see but their role may not do is a 403.
 | EDIT (workload fields, answers, lens upgrade) | yes | no | yes |
 | MILESTONE (take milestones, request reports) | yes | yes | yes |
 
+Consolidated reports (over many workloads of one team; ``get_consolidated_or_404``): the
+team's leads and admins request, watch and download them; an architect of the team gets a 403,
+anyone else a 404.
+
 Teams (``get_team_or_404``), same 404/403 rule:
 
 | action            | architect | lead | staff (admin) |
@@ -29,12 +33,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
-from reviews.models import GrantedRole, Membership, Role, Team, Workload
+from reviews.models import ConsolidatedReport, GrantedRole, Membership, Role, Team, Workload
 
 VIEW = "view"
 EDIT = "edit"
 MILESTONE = "milestone"
 ITEMS = "items"  # set owner, due date and status of improvement items
+CONSOLIDATED = "consolidated"  # request, watch and download a team's consolidated reports
 
 TEAM_VIEW = "team_view"
 TEAM_MEMBERS = "team_members"
@@ -45,6 +50,7 @@ _ROLES_FOR = {
     EDIT: {Role.ARCHITECT},
     MILESTONE: {Role.ARCHITECT, Role.LEAD},
     ITEMS: {Role.ARCHITECT, Role.LEAD},
+    CONSOLIDATED: {Role.LEAD},
     TEAM_VIEW: {Role.ARCHITECT, Role.LEAD},
     TEAM_MEMBERS: {Role.LEAD},
     TEAM_ADMIN: set(),
@@ -63,6 +69,12 @@ def require_methods(*methods: str):
                 visible = Workload.objects.visible_to(request.user).filter(pk=workload_id)
                 if workload_id is not None and not visible.exists():
                     raise Http404("No such workload")
+                consolidated_id = kwargs.get("consolidated_id")
+                reports = ConsolidatedReport.objects.filter(
+                    pk=consolidated_id, team__in=teams_visible_to(request.user).values("pk")
+                )
+                if consolidated_id is not None and not reports.exists():
+                    raise Http404("No such report")
                 return HttpResponseNotAllowed(methods)
             return view(request, *args, **kwargs)
 
@@ -132,6 +144,40 @@ def get_team_or_404(user, team_id: int, action: str = TEAM_VIEW) -> Team:
     if not (user.is_staff or team.user_role in _ROLES_FOR[action]):
         raise PermissionDenied
     return team
+
+
+def get_consolidated_or_404(user, report_id: int) -> ConsolidatedReport:
+    """A consolidated report of a team the user belongs to (404 otherwise), for its leads and
+    admins (403 otherwise). One query, the team and the user's role included."""
+    from django.db.models import OuterRef, Subquery
+
+    if not user.is_authenticated:
+        raise Http404
+    role_sq = Membership.objects.filter(user=user, team=OuterRef("team")).values("role")[:1]
+    reports = ConsolidatedReport.objects.select_related("team").annotate(
+        user_role=Subquery(role_sq)
+    )
+    if not user.is_staff:
+        reports = reports.filter(team__memberships__user=user)
+    try:
+        report = reports.get(pk=report_id)
+    except ConsolidatedReport.DoesNotExist:
+        raise Http404("No such report") from None
+    if not (user.is_staff or report.user_role in _ROLES_FOR[CONSOLIDATED]):
+        raise PermissionDenied
+    return report
+
+
+def teams_for_consolidated(user) -> QuerySet[Team]:
+    """The teams whose consolidated reports ``user`` may request: the ones they lead (admins:
+    every active team)."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    if user.is_staff:
+        return Team.objects.active()
+    return Team.objects.active().filter(
+        memberships__user=user, memberships__role__in=_ROLES_FOR[CONSOLIDATED]
+    )
 
 
 def teams_visible_to(user) -> QuerySet[Team]:

@@ -15,6 +15,9 @@ class ReviewAction(StrEnum):
     REPORT_REQUESTED = "report.requested"
     REPORT_RETRIED = "report.retried"
     REPORT_DOWNLOADED = "report.downloaded"
+    CONSOLIDATED_REQUESTED = "consolidated_report.requested"
+    CONSOLIDATED_RETRIED = "consolidated_report.retried"
+    CONSOLIDATED_DOWNLOADED = "consolidated_report.downloaded"
 
 
 class ItemAction(StrEnum):

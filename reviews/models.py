@@ -512,3 +512,49 @@ class ReminderOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"No reminders for {self.user}"
+
+
+def consolidated_upload_to(instance: ConsolidatedReport, filename: str) -> str:
+    return f"consolidated/{instance.team_id}/{filename}"
+
+
+class ConsolidatedReport(models.Model):
+    """One report over many workloads of a team (a PDF, and the same data as JSON and CSV).
+
+    Same lifecycle as ``Report`` (queued -> rendering -> ready | failed, claimed under a lease
+    by a worker, swept when stuck): ``reviews.services.consolidated`` requests and retries,
+    ``reviews.services.consolidated_worker`` renders. The selection is stored as workload ids,
+    resolved when the report is requested, so a render never depends on filters that may
+    match other workloads later.
+    """
+
+    Status = Report.Status
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="consolidated_reports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    workload_ids = models.JSONField(default=list)
+    # How the workloads were picked, in words, for the report's cover and the list page
+    # ("12 workloads ticked", "Filters: with high risks, production").
+    selection = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=255, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pdf_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
+    json_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
+    csv_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)  # of the PDF
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"Consolidated report {self.pk}: {len(self.workload_ids)} workloads ({self.status})"

@@ -27,6 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 STATIC_SCHEME = "archreview-static"
 LOGO_SCHEME = "archreview-logo"  # the organisation's logo file from the settings, nothing else
 TEMPLATE = "reports/report.html"
+CONSOLIDATED_TEMPLATE = "reports/consolidated.html"  # many workloads of a team
 STYLESHEET = "reports/report.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF with the metadata screen readers need
 
@@ -93,6 +94,11 @@ def render_html(context: dict[str, Any]) -> str:
 def render_pdf(context: dict[str, Any]) -> bytes:
     """The report as PDF bytes. Pure apart from reading templates and static files."""
     return html_to_pdf(render_html(context))
+
+
+def render_consolidated_pdf(context: dict[str, Any]) -> bytes:
+    """A consolidated report (``reviews.consolidated_data.pdf_context``) as PDF bytes."""
+    return html_to_pdf(render_to_string(CONSOLIDATED_TEMPLATE, context))
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from reviews.services import report_retention, report_worker
+from reviews.services import consolidated_worker, report_retention, report_worker
 
 
 @shared_task(
@@ -40,10 +40,32 @@ def render_report(self, report_id: int) -> None:
         ) from exc
 
 
+@shared_task(
+    bind=True,
+    soft_time_limit=settings.REPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORT_TIME_LIMIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def render_consolidated_report(self, report_id: int) -> None:
+    """Render consolidated report ``report_id`` (PDF, JSON, CSV); as ``render_report``."""
+    owner = f"{self.request.hostname or 'worker'}:{os.getpid()}"
+    try:
+        consolidated_worker.consolidated_render(report_id=report_id, owner=owner)
+    except (OperationalError, InterfaceError) as exc:
+        connection.close()
+        raise self.retry(
+            exc=exc, countdown=report_worker.retry_delay(self.request.retries + 1), max_retries=None
+        ) from exc
+
+
 @shared_task(ignore_result=True)
 def sweep_reports() -> None:
-    """Periodic (celery beat): re-queue reports whose lease expired or left queued too long."""
+    """Periodic (celery beat): re-queue reports (workload and consolidated ones) whose lease
+    expired or left queued too long."""
     report_worker.report_sweep()
+    consolidated_worker.consolidated_sweep()
 
 
 @shared_task(ignore_result=True)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reviews.views import (
+    consolidated,
     dashboard,
     items,
     lenses,
@@ -106,6 +107,42 @@ urlpatterns = [
         "workloads/<int:workload_id>/reports/<int:report_id>/download/",
         report_views.report_download,
         name="report_download",
+    ),
+    # consolidated reports (many workloads of a team)
+    path("reports/consolidated/", consolidated.consolidated_list, name="consolidated_list"),
+    path("reports/consolidated/new/", consolidated.consolidated_new, name="consolidated_new"),
+    path(
+        "reports/consolidated/<int:consolidated_id>/",
+        consolidated.consolidated_detail,
+        name="consolidated_detail",
+    ),
+    path(
+        "reports/consolidated/<int:consolidated_id>/status/",
+        consolidated.consolidated_status,
+        name="consolidated_status",
+    ),
+    path(
+        "reports/consolidated/<int:consolidated_id>/retry/",
+        consolidated.consolidated_retry_view,
+        name="consolidated_retry",
+    ),
+    path(
+        "reports/consolidated/<int:consolidated_id>/report.pdf",
+        consolidated.consolidated_download,
+        {"fmt": "pdf"},
+        name="consolidated_pdf",
+    ),
+    path(
+        "reports/consolidated/<int:consolidated_id>/report.json",
+        consolidated.consolidated_download,
+        {"fmt": "json"},
+        name="consolidated_json",
+    ),
+    path(
+        "reports/consolidated/<int:consolidated_id>/report.csv",
+        consolidated.consolidated_download,
+        {"fmt": "csv"},
+        name="consolidated_csv",
     ),
     # improvement items
     path("items/", items.item_list, name="item_list"),

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -38,7 +39,7 @@ from django.utils import timezone
 # Imported here, not inside the task: loading WeasyPrint takes a second or more, which a worker
 # should pay once at start-up rather than inside a task's time limit.
 from reviews import pdf as report_pdf
-from reviews.models import Milestone, Report
+from reviews.models import ConsolidatedReport, Milestone, Report
 from reviews.report_context import build_context
 from reviews.services.reports import report_queue
 from webhooks import payloads
@@ -46,6 +47,11 @@ from webhooks.events import EventType
 from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
+
+# What shares this lifecycle: workload reports and consolidated reports (same status, lease
+# and attempt columns), and how each queues its render.
+Job = TypeVar("Job", Report, ConsolidatedReport)
+Queue = Callable[..., None]
 
 Status = Report.Status
 
@@ -106,19 +112,21 @@ def report_claim(*, report_id: int, owner: str | None = None) -> Report | None:
     return Report.objects.select_related("workload__team").get(pk=report_id)
 
 
-def _mine(report: Report) -> Q:
+def _mine(report: Job) -> Q:
     # The attempt number fences a render whose lease was taken over: its late result must not
     # overwrite the newer attempt's state.
     return Q(pk=report.pk, status=Status.RENDERING, attempts=report.attempts)
 
 
-def report_renew_lease(*, report: Report) -> bool:
+def report_renew_lease(*, report: Job) -> bool:
     """Push the lease's expiry forward; False once the report is no longer this attempt's."""
-    return bool(Report.objects.filter(_mine(report)).update(lease_expires_at=_lease_expiry()))
+    return bool(
+        type(report)._default_manager.filter(_mine(report)).update(lease_expires_at=_lease_expiry())
+    )
 
 
 @contextmanager
-def lease_heartbeat(report: Report) -> Iterator[None]:
+def lease_heartbeat(report: Job) -> Iterator[None]:
     """Renew ``report``'s lease every ``REPORT_HEARTBEAT_INTERVAL`` s while the block runs.
 
     A thread with its own database connection: the render holds the main one (and the GIL,
@@ -176,9 +184,11 @@ def report_complete(*, report: Report, pdf: bytes) -> bool:
     return bool(updated)
 
 
-def report_fail(*, report_id: int, error: str, attempts: int | None = None) -> bool:
+def report_fail(
+    *, report_id: int, error: str, attempts: int | None = None, model: type[Job] = Report
+) -> bool:
     """Mark the report failed with a user-facing ``error`` (a retry is then offered)."""
-    rows = Report.objects.filter(pk=report_id, status__in=[Status.QUEUED, Status.RENDERING])
+    rows = model._default_manager.filter(pk=report_id, status__in=[Status.QUEUED, Status.RENDERING])
     if attempts is not None:
         rows = rows.filter(attempts=attempts)
     return bool(
@@ -197,19 +207,23 @@ def retry_delay(attempts: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
 
-def report_release(*, report: Report) -> bool:
+def report_release(*, report: Job, queue: Queue = report_queue) -> bool:
     """Hand a claimed report back to the queue after a transient error and queue its next
     attempt after a backoff, in one transaction (the message goes through the outbox)."""
     with transaction.atomic():
-        released = Report.objects.filter(_mine(report)).update(
-            status=Status.QUEUED,
-            queued_at=timezone.now(),
-            started_at=None,
-            lease_owner="",
-            lease_expires_at=None,
+        released = (
+            type(report)
+            ._default_manager.filter(_mine(report))
+            .update(
+                status=Status.QUEUED,
+                queued_at=timezone.now(),
+                started_at=None,
+                lease_owner="",
+                lease_expires_at=None,
+            )
         )
         if released:
-            report_queue(report_id=report.pk, countdown=retry_delay(report.attempts))
+            queue(report_id=report.pk, countdown=retry_delay(report.attempts))
     return bool(released)
 
 
@@ -299,12 +313,15 @@ class SweepResult:
     failed: list[int]
 
 
-def report_sweep(*, now: datetime | None = None) -> SweepResult:
+def report_sweep(
+    *, now: datetime | None = None, model: type[Job] = Report, queue: Queue = report_queue
+) -> SweepResult:
     """Re-queue reports whose lease expired (dead worker) or left queued too long (lost message).
 
     A report that was already claimed ``REPORT_MAX_ATTEMPTS`` times is failed instead, with a
     retry offered, so nothing stays pending forever. Runs from celery beat every
-    ``REPORT_SWEEP_INTERVAL`` seconds and is a plain function for tests.
+    ``REPORT_SWEEP_INTERVAL`` seconds and is a plain function for tests. ``model`` and
+    ``queue``: the same sweep for consolidated reports, which share the lifecycle.
     """
     now = now or timezone.now()
     expired_lease = Q(status=Status.RENDERING, lease_expires_at__lt=now) | Q(
@@ -321,17 +338,19 @@ def report_sweep(*, now: datetime | None = None) -> SweepResult:
     failed: list[int] = []
     with transaction.atomic():
         stale = (
-            Report.objects.filter(expired_lease | stale_queued)
+            model._default_manager.filter(expired_lease | stale_queued)
             .select_for_update(skip_locked=True)
             .only("pk", "status", "attempts")
         )
         for report in stale:
             if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
                 error = ERROR_ABANDONED.format(attempts=report.attempts)
-                if report_fail(report_id=report.pk, error=error, attempts=report.attempts):
+                if report_fail(
+                    report_id=report.pk, error=error, attempts=report.attempts, model=model
+                ):
                     failed.append(report.pk)
                 continue
-            updated = Report.objects.filter(
+            updated = model._default_manager.filter(
                 pk=report.pk, status=report.status, attempts=report.attempts
             ).update(
                 status=Status.QUEUED,
@@ -342,7 +361,7 @@ def report_sweep(*, now: datetime | None = None) -> SweepResult:
             )
             if updated:
                 requeued.append(report.pk)
-                report_queue(report_id=report.pk)
+                queue(report_id=report.pk)
     if requeued or failed:
-        logger.warning("Report sweep: re-queued %s, failed %s", requeued, failed)
+        logger.warning("%s sweep: re-queued %s, failed %s", model.__name__, requeued, failed)
     return SweepResult(requeued=requeued, failed=failed)

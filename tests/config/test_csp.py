@@ -140,6 +140,11 @@ def objects(db):
         practice_title="Practice",
         risk="HIGH",
     )
+    from reviews.models import ConsolidatedReport
+
+    consolidated = ConsolidatedReport.objects.create(
+        team=workload.team, workload_ids=[workload.pk], status=ConsolidatedReport.Status.FAILED
+    )
     endpoint = factories.EndpointFactory()
     delivery = endpoint.deliveries.create(event="ping", payload={"type": "ping"})
     return {
@@ -156,6 +161,7 @@ def objects(db):
         "content_type": ContentType.objects.get_for_model(workload).pk,
         "endpoint": endpoint.pk,
         "item": item.pk,
+        "consolidated": consolidated.pk,
         "delivery": delivery.pk,
         "lens_version": version_of(workload).pk,
         "lens_review": lens_review_of(workload).pk,

@@ -49,7 +49,13 @@ def other_team_objects(db):
         practice_title="Practice",
         risk="HIGH",
     )
+    from reviews.models import ConsolidatedReport
+
+    consolidated = ConsolidatedReport.objects.create(
+        team=workload.team, workload_ids=[workload.pk], status=ConsolidatedReport.Status.FAILED
+    )
     return {
+        "consolidated_id": consolidated.pk,
         "item_id": item.pk,
         "workload_id": workload.pk,
         "question_id": question.pk,
