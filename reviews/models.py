@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from questions.models import Lens, LensVersion, Question
 from reviews import scoring
+from reviews.workload_order import dashboard_indexes
 
 
 class Role(models.TextChoices):
@@ -212,6 +213,8 @@ class Workload(RiskCounts):
         constraints = [
             models.UniqueConstraint(fields=["team", "name"], name="uniq_workload_name_in_team")
         ]
+        # The dashboard reads a page of any sort from an index (``reviews.workload_order``).
+        indexes = dashboard_indexes()
 
     def __str__(self) -> str:
         return self.name

@@ -53,7 +53,7 @@ def workload_list(request: HttpRequest) -> HttpResponse:
             if rows or show_archived or search.active
             else next_steps(request.user),
             "nav": "workloads",
-            **search_context(search, visible),
+            **search_context(search),
         },
     )
 

@@ -45,8 +45,9 @@ def test_an_architect_without_a_team_is_told_which_admins_to_ask(
     factories.UserFactory(is_staff=True, is_active=False, first_name="Gone")
     loner = factories.UserFactory()
     client = client_for(loner)
-    # session, user, workloads (none), lenses (search form), the user's teams, the admins
-    with django_assert_num_queries(7):
+    # session, user, teams with workloads (none, so no workload query), lenses (search form),
+    # the user's teams, the admins
+    with django_assert_num_queries(6):
         html = client.get(DASHBOARD).content.decode()
     assert "You are not in a team yet" in html
     assert "Ada Admin (ada@x.org)" in html and "Gone" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -20,11 +21,14 @@ def populate_workloads(
     count: int,
     seed: int = 5,
     prefix: str = "Workload",
+    patterns: int = 200,
 ) -> list[Workload]:
     """``count`` workloads of ``team``, each reviewed with ``version`` (or every one of
     ``versions``, one lens review each) and an answer to most questions (random practices
     ticked, some "None of these", some not applicable), in bulk inserts. The stored counts
-    are what a fresh scoring gives, as if every answer had been saved through the service."""
+    are what a fresh scoring gives, as if every answer had been saved through the service.
+    Beyond ``patterns`` workloads the answer sets repeat (scoring each one is the slow part of
+    building 10,000), and each workload was last changed a few minutes before the previous."""
     versions = list(versions) or [version]
     rng = random.Random(seed)
     now = timezone.now()
@@ -42,7 +46,7 @@ def populate_workloads(
         keys[question.pk] = (question.pillar.ref, question.ref)
 
     plans = []  # per workload: [(version, [answer kwargs], counts)]
-    for _ in range(count):
+    for _ in range(min(count, patterns)):
         lenses = []
         for v in versions:
             rows, states = [], {}
@@ -73,6 +77,7 @@ def populate_workloads(
             lenses.append((v, rows, counts))
         plans.append(lenses)
 
+    plans = [plans[i % len(plans)] for i in range(count)] if plans else []
     workloads = []
     for i, lenses in enumerate(plans):
         workload = Workload(
@@ -80,7 +85,7 @@ def populate_workloads(
             name=f"{prefix} {i:04d}",
             description="A generated workload for the dashboard",
             environment=environments[i % len(environments)],
-            updated_at=now,
+            updated_at=now - timedelta(minutes=7 * i),
         )
         workload.set_counts(scoring.sum_counts(counts for _, _, counts in lenses))
         workloads.append(workload)

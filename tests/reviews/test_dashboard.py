@@ -4,11 +4,15 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from reviews import loader, scoring
 from reviews.models import Workload
+from reviews.views import dashboard as dashboard_view
+from reviews.views.dashboard import workloads_of_teams
+from reviews.workload_order import SORTS, workload_ordering
 from tests import factories
 from tests.reviews.dashboard_data import populate_workloads
 
@@ -183,3 +187,34 @@ def test_workloads_without_a_score_sort_last_both_ways(team_member, rel_bank, cl
         scores = [r.score for r in rows[:-1]]
         assert None not in scores
         assert scores == sorted(scores, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize("sort", [*SORTS, *(f"-{key}" for key in SORTS)])
+def test_each_sort_reads_its_page_in_index_order(sort, team_member, rel_bank):
+    # With sorting priced out, a full sort in the plan means no index serves this ORDER BY: the
+    # page would then cost a sort of every visible workload. The reverse of an index's order
+    # may sort the rows tied on the key (an incremental sort), never all of them.
+    populate_workloads(team=team_member.team, version=rel_bank, count=30)
+    page = (
+        workloads_of_teams(team_member.user, [team_member.team_id])
+        .select_related("team")
+        .order_by(*workload_ordering(sort))[25:50]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = page.explain()
+    assert not re.search(r"(^|->  )Sort ", plan, re.MULTILINE), plan
+
+
+def test_page_links_stay_few_whatever_the_number_of_pages(
+    team_member, rel_bank, client_for, monkeypatch
+):
+    monkeypatch.setattr(dashboard_view, "PAGE_SIZE", 1)
+    populate_workloads(team=team_member.team, version=rel_bank, count=30)
+    response = client_for(team_member.user).get(URL, {"sort": "name", "page": 15})
+    links = response.context["page_links"]
+    assert [link.get("number") for link in links] == [1, None, 13, 14, 15, 16, 17, None, 30]
+    html = response.content.decode()
+    assert 'href="?sort=name&amp;page=30"' in html
+    assert 'href="?sort=name&amp;page=12"' not in html
