@@ -274,7 +274,7 @@ def pdf_context(data: dict[str, Any], *, organisation: str = "") -> dict[str, An
         "organisation": organisation,
         "generated_at": datetime.fromisoformat(data["generated_at"]),
         "summary": summary,
-        "columns": [scoring.RISK_LABELS[risk] for risk in risk_order],
+        "columns": [{"risk": risk, "label": scoring.RISK_LABELS[risk]} for risk in risk_order],
         "count_rows": [
             {"risk": risk, "label": scoring.RISK_LABELS[risk], "count": totals[risk]}
             for risk in risk_order
