@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from questions.models import LensVersion
 from reviews.models import (
+    ImprovementItem,
     LensReview,
     Milestone,
     NotApplicableReason,
@@ -410,3 +411,108 @@ class UpgradePlanSerializer(serializers.Serializer):
     dropped_questions = QuestionCarrySerializer(many=True)
     new_questions = QuestionCarrySerializer(many=True)
     dropped_choice_count = serializers.IntegerField()
+
+
+# --- improvement items --------------------------------------------------------------------------
+class ItemSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="This item's URL (read and update).")
+    workload_name = serializers.CharField(source="workload.name", read_only=True)
+    team = serializers.IntegerField(source="workload.team_id", read_only=True)
+    lens = serializers.CharField(source="lens_review.lens.slug", read_only=True)
+    pillar = serializers.CharField(source="pillar_ref", read_only=True)
+    question_ref = serializers.CharField(read_only=True, help_text="The question's id in the lens.")
+    question_title = serializers.CharField(source="question.title", read_only=True)
+    practice = serializers.CharField(
+        source="practice_ref", read_only=True, help_text="The best practice's id in the lens."
+    )
+    risk = serializers.CharField(read_only=True, help_text="HIGH, MEDIUM or LOW.")
+    resolved = serializers.SerializerMethodField(
+        help_text="The answer no longer puts the practice at risk (resolved_at, resolved_by)."
+    )
+    owner_username = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField(help_text="Open and past its due date.")
+    # May be empty, so not a "uri" in the schema.
+    link = serializers.CharField(read_only=True, help_text="The ticket link.")
+
+    class Meta:
+        model = ImprovementItem
+        fields = [
+            "id",
+            "url",
+            "workload",
+            "workload_name",
+            "team",
+            "lens_review",
+            "lens",
+            "pillar",
+            "question",
+            "question_ref",
+            "question_title",
+            "practice",
+            "practice_title",
+            "risk",
+            "status",
+            "resolved",
+            "resolved_at",
+            "resolved_by",
+            "owner",
+            "owner_username",
+            "due_date",
+            "overdue",
+            "notes",
+            "link",
+            "accepted_reason",
+            "accepted_until",
+            "accepted_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, item: ImprovementItem) -> str:
+        path = reverse(
+            "api:workload-item-detail", kwargs={"workload_id": item.workload_id, "pk": item.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_resolved(self, item: ImprovementItem) -> bool:
+        return item.resolved_at is not None
+
+    def get_owner_username(self, item: ImprovementItem) -> str | None:
+        return item.owner.get_username() if item.owner_id and item.owner else None
+
+    def get_overdue(self, item: ImprovementItem) -> bool:
+        return item.is_overdue(self.context.get("today"))
+
+
+class ItemUpdateSerializer(serializers.Serializer):
+    """Types only; ``item_update`` (the pages' service) applies the rules: the owner is a
+    member of the team, an accepted risk needs a reason, a future expiry and a lead, the
+    length limits. Send only the fields you change (PATCH)."""
+
+    owner = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        allow_null=True,
+        required=False,
+        help_text="A user id of a member of the workload's team; null: nobody.",
+    )
+    due_date = serializers.DateField(allow_null=True, required=False)
+    status = serializers.ChoiceField(
+        choices=ImprovementItem.Status.choices,
+        required=False,
+        help_text="risk_accepted: leads only, with accepted_reason and accepted_until.",
+    )
+    notes = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    link = serializers.URLField(
+        allow_blank=True, max_length=2048, required=False, help_text="A ticket URL, or empty."
+    )
+    accepted_reason = serializers.CharField(
+        allow_blank=True, required=False, help_text="Why the risk is accepted."
+    )
+    accepted_until = serializers.DateField(
+        allow_null=True,
+        required=False,
+        help_text="A future date; the item reopens by itself after it.",
+    )

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from api.views.docs import SwaggerUIView
+from api.views.items import ItemViewSet, WorkloadItemViewSet
 from api.views.lens_reviews import LensReviewViewSet, QuestionViewSet
 from api.views.lenses import LensVersionViewSet
 from api.views.milestones import MilestoneViewSet
@@ -30,6 +31,8 @@ router.register(
     basename="question",
 )
 router.register("workloads/<int:workload_id>/milestones", MilestoneViewSet, basename="milestone")
+router.register("items", ItemViewSet, basename="item")
+router.register("workloads/<int:workload_id>/items", WorkloadItemViewSet, basename="workload-item")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

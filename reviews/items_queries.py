@@ -33,6 +33,11 @@ def open_q() -> Q:
     return Q(resolved_at__isnull=True, status__in=[Status.NOT_STARTED, Status.IN_PROGRESS])
 
 
+def overdue_q(today: dt.date) -> Q:
+    """Open and past its due date."""
+    return open_q() & Q(due_date__lt=today)
+
+
 def items_visible_to(user) -> QuerySet[ImprovementItem]:
     """Items of the workloads the user may see (staff: all), archived workloads left out."""
     items = ImprovementItem.objects.filter(
@@ -97,7 +102,7 @@ class ItemFilters:
         elif self.owner:
             items = items.filter(owner_id=int(self.owner))
         if self.due == OVERDUE:
-            items = items.filter(open_q(), due_date__lt=today)
+            items = items.filter(overdue_q(today))
         elif self.due == THIS_WEEK:
             items = items.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=7))
         elif self.due == NO_DATE:

@@ -36,6 +36,7 @@ Key = tuple[str, str, str]  # pillar ref, question ref, practice ref
 
 ACCEPT_REASON_MAX = 500
 NOTES_MAX = 2084
+OWNER_NOT_MEMBER = "The owner must be a member of the team."
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def item_update(
             owner.is_active
             and Membership.objects.filter(user=owner, team_id=workload.team_id).exists()
         ):
-            errors.setdefault("owner", []).append("The owner must be a member of the team.")
+            errors.setdefault("owner", []).append(OWNER_NOT_MEMBER)
     status = values.get("status", item.status)
     if status not in Status.values:
         errors.setdefault("status", []).append("Choose one of the statuses offered.")

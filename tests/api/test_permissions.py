@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from api.models import ApiToken
 from questions.models import Question
-from reviews.models import Answer, LensReview, Milestone, Report, Workload
+from reviews.models import Answer, ImprovementItem, LensReview, Milestone, Report, Workload
 from tests import factories
 from tests.factories import lens_review_of, version_of
 
@@ -52,6 +52,16 @@ def team_b(db):
     )
     milestone = Milestone.objects.create(workload=workload, name="Baseline")
     report = Report.objects.create(workload=workload)
+    item = ImprovementItem.objects.create(
+        lens_review=lens_review_of(workload),
+        workload=workload,
+        pillar_ref=question.pillar.ref,
+        question_ref=question.ref,
+        practice_ref="q0_c1",
+        question=question,
+        practice_title="Practice",
+        risk="MEDIUM",
+    )
     member = factories.MembershipFactory(team=workload.team, role="architect").user
     return {
         "workload": workload,
@@ -66,6 +76,7 @@ def team_b(db):
             "milestone": milestone.pk,
             "lens-version": version_of(workload).pk,
             "question": question.pk,
+            "workload-item": item.pk,
         },
     }
 
@@ -92,12 +103,14 @@ def _state():
         list(LensReview.objects.values_list("pk", "lens_version_id", "removed_at")),
         Report.objects.count(),
         Milestone.objects.count(),
+        list(ImprovementItem.objects.values_list("pk", "owner_id", "status", "notes", "due_date")),
     )
 
 
 def test_the_walk_finds_the_routes():
     names = {p.name for p, _ in api_routes()}
     assert {"workload-detail", "workload-archive", "report-download", "team-detail"} <= names
+    assert {"item-list", "workload-item-list", "workload-item-detail"} <= names
 
 
 @pytest.mark.parametrize(

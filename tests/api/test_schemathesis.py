@@ -15,7 +15,8 @@ import pytest
 
 from api.services import token_create
 from questions.models import Question
-from reviews.models import Report
+from reviews.models import ImprovementItem, Report
+from reviews.services.answers import answer_save
 from reviews.services.milestones import milestone_create
 from tests import factories
 from tests.factories import lens_review_of
@@ -79,6 +80,14 @@ def test_the_api_matches_its_schema_and_never_fails(live_server, settings, rel_b
     report = Report.objects.create(workload=workload)
     milestone = milestone_create(workload=workload, name="Baseline", user=member.user)
     question = Question.objects.filter(pillar__version=rel_bank).order_by("pk").first()
+    answer_save(  # improvement items for the practices left at risk
+        workload=workload,
+        question=question,
+        data={"selected": [question.choices.order_by("order").first().ref]},
+        expected_version=0,
+        user=member.user,
+    )
+    item = ImprovementItem.objects.filter(workload=workload).order_by("pk").first()
     token = token_create(user=member.user, name="schemathesis", scope="write")[1]
     env = {
         "ST_WORKLOAD_ID": str(workload.pk),
@@ -87,6 +96,7 @@ def test_the_api_matches_its_schema_and_never_fails(live_server, settings, rel_b
         "ST_MILESTONE_ID": str(milestone.pk),
         "ST_REPORT_ID": str(report.pk),
         "ST_LENS_REVIEW_ID": str(lens_review_of(workload).pk),
+        "ST_ITEM_ID": str(item.pk),
     }
     _run(live_server, token, tmp_path, env)
     # The bank's routes are for administrators: once more with an administrator's token.

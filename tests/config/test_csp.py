@@ -106,6 +106,7 @@ APP_SEGMENTS = {
     "lens-versions": "lens_version",
     "api-tokens": "api_token",
     "lens-reviews": "lens_review",
+    "items": "item",
 }
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 
