@@ -426,3 +426,71 @@ def items_reopen_expired(*, today: dt.date | None = None) -> list[int]:
             },
         )
     return [item.pk for item in items]
+
+
+# --- Repair -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemsDrift:
+    """What a full sync changed, or would change, in one lens review's items."""
+
+    lens_review_id: int
+    label: str
+    created: int
+    resolved: int
+    reopened: int
+    rerated: int
+
+    def __str__(self) -> str:
+        moves = ", ".join(
+            f"{count} {what}"
+            for what, count in (
+                ("created", self.created),
+                ("resolved", self.resolved),
+                ("reopened", self.reopened),
+                ("re-rated", self.rerated),
+            )
+            if count
+        )
+        return f"lens review {self.lens_review_id} ({self.label}): {moves}"
+
+
+def items_backfill(
+    *, fix: bool = True, workload_ids: Iterable[int] | None = None
+) -> list[ItemsDrift]:
+    """Bring the items of every active lens review (of ``workload_ids``, default all, archived
+    workloads included) in line with its answers through ``items_sync_lens_review``: items for
+    answers saved before items existed, or after a restore or a manual SQL fix. Running it
+    again changes nothing.
+
+    One transaction per workload, holding the workload's row lock as ``answer_save`` does, so a
+    save waits instead of racing the sync for the same item. Without ``fix`` each workload's
+    sync is rolled back (audit rows and webhook deliveries included, nothing queued): the
+    report is what the fix would do, computed by the same code."""
+    workloads = Workload.objects.order_by("pk")
+    if workload_ids is not None:
+        workloads = workloads.filter(pk__in=list(workload_ids))
+    drift: list[ItemsDrift] = []
+    for workload_id in list(workloads.values_list("pk", flat=True)):
+        with transaction.atomic():
+            workload = (
+                Workload.objects.select_for_update(of=("self",)).filter(pk=workload_id).first()
+            )
+            if workload is None:  # deleted meanwhile
+                continue
+            reviews = (
+                LensReview.objects.active()
+                .filter(workload=workload)
+                .select_related("lens")
+                .order_by("position", "pk")
+            )
+            for review in reviews:
+                moved = items_sync_lens_review(
+                    lens_review=review, context={"via": "backfill_items"}
+                )
+                counts = {what: len(items) for what, items in moved.items()}
+                if any(counts.values()):
+                    label = f"{workload.name} / {review.lens.name}"
+                    drift.append(ItemsDrift(lens_review_id=review.pk, label=label, **counts))
+            if not fix:
+                transaction.set_rollback(True)
+    return drift
