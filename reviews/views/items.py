@@ -129,7 +129,14 @@ def workload_items(request: HttpRequest, workload_id: int) -> HttpResponse:
     filters = ItemFilters.from_query(request.GET)
     items = list(
         items_queries.ordered(
-            filters.apply(ImprovementItem.objects.filter(workload=workload), user=request.user)
+            filters.apply(
+                # Items of a removed lens stay in the history, like its answers, but leave the
+                # plan, as on the team page, in the exports and in the API.
+                ImprovementItem.objects.filter(
+                    workload=workload, lens_review__removed_at__isnull=True
+                ),
+                user=request.user,
+            )
         ).select_related("owner", "question")
     )
     can_edit = access.can(request.user, workload, access.ITEMS, role=workload.user_role)

@@ -10,7 +10,9 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import ImprovementItem
+from reviews.services.lens_reviews import lens_review_add, lens_review_remove
 from tests import factories
+from tests.factories import lens_review_of
 from tests.reviews.test_items import answer
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +90,19 @@ def test_a_bad_inline_edit_with_htmx_shows_the_reason_in_the_row(team, client_fo
     )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_removed_lens_takes_its_items_off_the_workload_plan(team, client_for):
+    workload = team["workload"]
+    url = reverse("reviews:workload_items", args=[workload.pk])
+    client = client_for(team["architect"])
+    assert team["item"].practice_title in client.get(url).content.decode()
+    lens_review_add(workload=workload, lens_version=factories.make_bank(), user=team["architect"])
+    lens_review_remove(lens_review=lens_review_of(workload), user=team["architect"])
+    page = client.get(url).content.decode()
+    assert team["item"].practice_title not in page
+    # The item itself is kept, as the removed lens's answers are.
+    assert ImprovementItem.objects.filter(pk=team["item"].pk).exists()
 
 
 def test_my_items_lists_what_i_own_across_workloads(team, client_for):
