@@ -7,8 +7,10 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from questions.models import LensVersion
+from questions.vocab import VERSION_STATUS_LABELS, choices
 from reviews import items_queries
 from reviews.items_queries import ItemFilters
+from reviews.labels import REPORT_STATUS_LABELS
 from reviews.models import ImprovementItem, LensReview, Report, Workload
 
 
@@ -38,7 +40,7 @@ class WorkloadFilter(django_filters.FilterSet):
 
 
 class ReportFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Report.Status.choices)
+    status = django_filters.ChoiceFilter(choices=choices(REPORT_STATUS_LABELS))
 
     class Meta:
         model = Report
@@ -47,7 +49,7 @@ class ReportFilter(django_filters.FilterSet):
 
 class LensVersionFilter(django_filters.FilterSet):
     lens = django_filters.CharFilter(field_name="lens__slug", help_text="The lens slug.")
-    status = django_filters.ChoiceFilter(choices=LensVersion.Status.choices)
+    status = django_filters.ChoiceFilter(choices=choices(VERSION_STATUS_LABELS))
 
     class Meta:
         model = LensVersion

@@ -27,7 +27,7 @@ from questions.diff import diff_trees
 from questions.exporter import export_filename, version_export_bytes
 from questions.importer import MAX_FILE_BYTES, LensFileError, lens_import, lens_import_refused
 from questions.limits import LensLimitReached, lens_rate_check
-from questions.models import Choice, Lens, LensVersion, Pillar, Question, Risk, RiskRule
+from questions.models import Choice, Lens, LensVersion, Pillar, Question, RiskRule
 from questions.services import (
     DraftNotPublishable,
     draft_create,
@@ -35,6 +35,7 @@ from questions.services import (
     version_deprecate,
 )
 from questions.validation import tree_problems
+from questions.vocab import FROZEN_STATUSES, LEVEL_LABELS, PRACTICE_LEVELS
 
 
 def _frozen(obj) -> bool:
@@ -84,7 +85,7 @@ class LensAdmin(admin.ModelAdmin):
         return obj.version_count
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.versions.filter(status__in=("published", "deprecated")):
+        if obj is not None and obj.versions.filter(status__in=FROZEN_STATUSES):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -188,7 +189,7 @@ class LensVersionAdmin(admin.ModelAdmin):
                     f"risk_{risk.lower()}": Count(
                         "choices", filter=practice & Q(choices__risk=risk)
                     )
-                    for risk in Risk.values
+                    for risk in PRACTICE_LEVELS
                 },
             )
             .order_by("pillar__order", "pillar_id", "order", "id")
@@ -219,7 +220,7 @@ class LensVersionAdmin(admin.ModelAdmin):
                 totals,
                 ", ".join(
                     f"{sum(getattr(q, f'risk_{value.lower()}') for q in questions)} {label}"
-                    for value, label in Risk.choices
+                    for value, label in LEVEL_LABELS.items()
                 ),
             )
         totals = format_html("{}.</p>", totals)

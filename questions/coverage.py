@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from questions import rules as rule_engine
+from questions.vocab import BankKind, RuleRisk
 
 # Titles that mark the "None of these" choice when its id does not end in "_no" (some public
 # lenses use ids like "..._bp3"). Compared after trimming, case ignored, trailing dot dropped.
@@ -116,7 +117,7 @@ def question_coverage(
         fires = remaining & _table(node, tables, full)
         if not fires:
             dead.append(index)
-        elif risk == rule_engine.NO_RISK:
+        elif risk == RuleRisk.NONE:
             no_risk = True
         remaining &= ~fires
     defaults = [
@@ -125,7 +126,7 @@ def question_coverage(
     unmatched = remaining
     if defaults:
         # A ``default`` that the other rules make unnecessary changes no score: not reported.
-        if remaining and defaults[0][1] == rule_engine.NO_RISK:
+        if remaining and defaults[0][1] == RuleRisk.NONE:
             no_risk = True
         unmatched = 0
 
@@ -164,7 +165,7 @@ def coverage_messages(coverage: QuestionCoverage, rules: Sequence[tuple[str, str
         )
     if not coverage.reaches_no_risk:
         messages.append("no answer reaches NO_RISK")
-    elif coverage.all_practices_risk not in (None, rule_engine.NO_RISK):
+    elif coverage.all_practices_risk not in (None, RuleRisk.NONE):
         messages.append(
             f"following every best practice gives {coverage.all_practices_risk}, not NO_RISK"
         )
@@ -174,7 +175,7 @@ def coverage_messages(coverage: QuestionCoverage, rules: Sequence[tuple[str, str
 def tree_coverage(tree: dict) -> list[tuple[str, str, str]]:
     """(JSON path, "pillar/question" ids, message) for every question of an imported tree
     whose rules all parse; native trees derive their rules from risk levels and are skipped."""
-    if tree.get("kind") == "native":
+    if tree.get("kind") == BankKind.NATIVE:
         return []
     found: list[tuple[str, str, str]] = []
     for pi, pillar in enumerate(tree["pillars"]):

@@ -20,8 +20,9 @@ from typing import Any
 
 from questions.content import Tree, version_tree
 from questions.importer import META_KEY, SCHEMA_VERSION
-from questions.models import LensVersion, Risk
-from questions.rules import DEFAULT, HIGH_RISK, MEDIUM_RISK, NO_RISK
+from questions.models import LensVersion
+from questions.rules import DEFAULT
+from questions.vocab import Risk, RuleRisk
 
 
 def native_rules(choices: list[dict]) -> list[dict]:
@@ -31,10 +32,10 @@ def native_rules(choices: list[dict]) -> list[dict]:
     medium = [c["ref"] for c in choices if not c["is_none"] and c["risk"] == Risk.MEDIUM]
     rules = []
     if high or medium:
-        rules.append({"condition": " && ".join(high + medium), "risk": NO_RISK})
+        rules.append({"condition": " && ".join(high + medium), "risk": RuleRisk.NONE})
     if high and medium:
-        rules.append({"condition": " && ".join(high), "risk": MEDIUM_RISK})
-    worst = HIGH_RISK if high else MEDIUM_RISK if medium else NO_RISK
+        rules.append({"condition": " && ".join(high), "risk": RuleRisk.MEDIUM})
+    worst = RuleRisk.HIGH if high else RuleRisk.MEDIUM if medium else RuleRisk.NONE
     rules.append({"condition": DEFAULT, "risk": worst})
     return rules
 

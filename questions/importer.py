@@ -35,7 +35,8 @@ from questions import rules as rule_engine
 from questions.audit_actions import LensAction
 from questions.content import Tree, content_hash, normalize, version_create, version_tree
 from questions.coverage import is_none_title, tree_coverage
-from questions.models import Lens, LensVersion, Risk
+from questions.models import Lens, LensVersion
+from questions.vocab import PRACTICE_LEVELS, RULE_RISKS, BankKind
 
 SCHEMA_VERSION = "2021-11-01"
 MAX_FILE_BYTES = 500 * 1024
@@ -444,10 +445,10 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
             continue
         condition = check.text(rule, "condition", rpath, limit=rule_engine.MAX_LENGTH)
         risk = _risk(check, rule.get("risk"), f"{rpath}.risk")
-        if risk not in rule_engine.RISKS:
+        if risk not in RULE_RISKS:
             check.problem(
                 f"{rpath}.risk",
-                f"is {json.dumps(risk)[:40]}; use one of {', '.join(rule_engine.RISKS)}",
+                f"is {json.dumps(risk)[:40]}; use one of {', '.join(RULE_RISKS)}",
             )
         # An over-long condition is already a problem (check.text): never parse it.
         if condition.strip() and len(condition) <= rule_engine.MAX_LENGTH:
@@ -471,9 +472,9 @@ def _question(check: _Checker, raw: Any, qpath: str, pid: str, meta: dict) -> di
 def _risk(check: _Checker, raw: Any, path: str) -> Any:
     """A known risk in another case or with spaces (``high_risk``) is read as that risk,
     with a warning; anything else is returned unchanged for the caller to refuse."""
-    if isinstance(raw, str) and raw not in rule_engine.RISKS:
+    if isinstance(raw, str) and raw not in RULE_RISKS:
         canonical = raw.strip().upper()
-        if canonical in rule_engine.RISKS:
+        if canonical in RULE_RISKS:
             check.warnings.append(f"{path}: {raw[:20]!r} read as {canonical}")
             return canonical
     return raw
@@ -530,8 +531,8 @@ def _meta(check: _Checker, raw: Any) -> dict:
         return {}
     result: dict[str, Any] = {}
     kind = meta.get("kind", LensVersion.Kind.IMPORTED)
-    if kind not in LensVersion.Kind.values:
-        check.problem(f"{META_KEY}.kind", f"must be one of {', '.join(LensVersion.Kind.values)}")
+    if kind not in tuple(BankKind):
+        check.problem(f"{META_KEY}.kind", f"must be one of {', '.join(BankKind)}")
     else:
         result["kind"] = kind
     choices = check.obj(meta.get("choices", {}), f"{META_KEY}.choices") or {}
@@ -543,8 +544,8 @@ def _meta(check: _Checker, raw: Any) -> dict:
             continue
         clean: dict[str, Any] = {}
         if "risk" in extra:
-            if extra["risk"] not in Risk.values:
-                check.problem(f"{path}.risk", f"must be one of {', '.join(Risk.values)}")
+            if extra["risk"] not in PRACTICE_LEVELS:
+                check.problem(f"{path}.risk", f"must be one of {', '.join(PRACTICE_LEVELS)}")
             else:
                 clean["risk"] = extra["risk"]
         if "description" in extra:

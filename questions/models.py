@@ -12,7 +12,16 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-FROZEN_STATUSES = ("published", "deprecated")
+from questions.vocab import (
+    BANK_KIND_LABELS,
+    FROZEN_STATUSES,
+    LEVEL_LABELS,
+    RULE_RISK_LABELS,
+    VERSION_STATUS_LABELS,
+    BankKind,
+    VersionStatus,
+    choices,
+)
 
 
 class ImmutableVersionError(Exception):
@@ -101,22 +110,6 @@ def _content_queryset(path: str, parent: str) -> type[BankContentQuerySet]:
     )
 
 
-class Risk(models.TextChoices):
-    """A best practice's documented risk level in a native bank."""
-
-    HIGH = "HIGH", "High"
-    MEDIUM = "MEDIUM", "Medium"
-    LOW = "LOW", "Low"
-
-
-class RuleRisk(models.TextChoices):
-    """The outcome of a custom-lens risk rule, spelled as in the JSON format."""
-
-    HIGH = "HIGH_RISK", "High risk"
-    MEDIUM = "MEDIUM_RISK", "Medium risk"
-    NONE = "NO_RISK", "No risk"
-
-
 class LensQuerySet(models.QuerySet):
     def delete(self):
         if LensVersion.objects.filter(lens__in=self, status__in=FROZEN_STATUSES).exists():
@@ -167,22 +160,18 @@ class LensVersionQuerySet(models.QuerySet):
 
 
 class LensVersion(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        DEPRECATED = "deprecated", "Deprecated"
-
-    class Kind(models.TextChoices):
-        # Native banks derive their risk rules from each best practice's risk level;
-        # imported banks carry explicit risk rules from the JSON file.
-        NATIVE = "native", "Native (risk levels per best practice)"
-        IMPORTED = "imported", "Imported (risk rules)"
+    Status = VersionStatus
+    Kind = BankKind
 
     lens = models.ForeignKey(Lens, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(help_text="1, 2, 3… in order of creation")
     label = models.CharField(max_length=64, blank=True, help_text="Free text, e.g. 2024-06")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IMPORTED)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    kind = models.CharField(
+        max_length=16, choices=choices(BANK_KIND_LABELS), default=BankKind.IMPORTED.value
+    )
+    status = models.CharField(
+        max_length=16, choices=choices(VERSION_STATUS_LABELS), default=VersionStatus.DRAFT.value
+    )
     name = models.CharField(max_length=128, help_text="The lens name as of this version")
     description = models.TextField(max_length=2048, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -288,7 +277,7 @@ class Choice(BankContent):
     improvement_plan_url = models.URLField(max_length=2048, blank=True)
     additional_resources = models.JSONField(default=list, blank=True)
     risk = models.CharField(
-        max_length=8, choices=Risk.choices, blank=True, help_text="Native banks only"
+        max_length=8, choices=choices(LEVEL_LABELS), blank=True, help_text="Native banks only"
     )
     is_none = models.BooleanField('"None of these"', default=False)
     order = models.PositiveIntegerField(default=0)
@@ -307,7 +296,7 @@ class RiskRule(BankContent):
     parent_field = "question"
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="risk_rules")
     condition = models.TextField(max_length=2048)
-    risk = models.CharField(max_length=16, choices=RuleRisk.choices)
+    risk = models.CharField(max_length=16, choices=choices(RULE_RISK_LABELS))
     order = models.PositiveIntegerField(default=0)
 
     objects = _content_queryset("question__pillar__version", "pillars__questions").as_manager()

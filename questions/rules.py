@@ -17,12 +17,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from questions.vocab import RuleRisk
+
 DEFAULT = "default"
-HIGH_RISK = "HIGH_RISK"
-MEDIUM_RISK = "MEDIUM_RISK"
-NO_RISK = "NO_RISK"
-RISKS = (HIGH_RISK, MEDIUM_RISK, NO_RISK)
-IMPLIED_DEFAULT_RISK = HIGH_RISK
+IMPLIED_DEFAULT_RISK = RuleRisk.HIGH
 
 MAX_DEPTH = 64  # nesting of '(' and '!' beyond this is refused, never a RecursionError
 # The AWS limit for a condition. A longer one is refused before it is tokenized, so its cost
@@ -212,14 +210,14 @@ def parse(condition: str, known_ids: Iterable[str] | None = None) -> Node:
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     node: Node
-    risk: str
+    risk: str  # a RuleRisk value (rows and files give plain strings)
 
     @property
     def is_default(self) -> bool:
         return isinstance(self.node, Default)
 
 
-def evaluate(rules: Sequence[CompiledRule], selected: Iterable[str]) -> str:
+def evaluate(rules: Sequence[CompiledRule], selected: Iterable[str]) -> RuleRisk:
     """The risk that ``rules`` give for ``selected`` choice ids (see the module docstring)."""
     chosen = frozenset(selected)
     default_risk: str | None = None
@@ -229,5 +227,5 @@ def evaluate(rules: Sequence[CompiledRule], selected: Iterable[str]) -> str:
                 default_risk = rule.risk
             continue
         if rule.node.evaluate(chosen):
-            return rule.risk
-    return default_risk if default_risk is not None else IMPLIED_DEFAULT_RISK
+            return RuleRisk(rule.risk)
+    return RuleRisk(default_risk) if default_risk is not None else IMPLIED_DEFAULT_RISK

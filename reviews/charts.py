@@ -14,25 +14,26 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from reviews import scoring
+from reviews.labels import RISK_LABELS
+from reviews.vocab import Risk
 
 # The same colours as static/css/app.css (.risk-*). Numbers are written in near-black, not in
 # these colours, so they stay readable whatever the series colour.
 COLOURS = {
-    scoring.HIGH: "#b02a37",
-    scoring.MEDIUM: "#a65a00",
-    scoring.LOW: "#4a6a8a",
-    scoring.NONE: "#146c43",
-    scoring.NOT_APPLICABLE: "#6c757d",
-    scoring.UNANSWERED: "#6c757d",
+    Risk.HIGH: "#b02a37",
+    Risk.MEDIUM: "#a65a00",
+    Risk.LOW: "#4a6a8a",
+    Risk.NONE: "#146c43",
+    Risk.NOT_APPLICABLE: "#6c757d",
+    Risk.UNANSWERED: "#6c757d",
 }
 ORDER = (
-    scoring.HIGH,
-    scoring.MEDIUM,
-    scoring.LOW,
-    scoring.NONE,
-    scoring.NOT_APPLICABLE,
-    scoring.UNANSWERED,
+    Risk.HIGH,
+    Risk.MEDIUM,
+    Risk.LOW,
+    Risk.NONE,
+    Risk.NOT_APPLICABLE,
+    Risk.UNANSWERED,
 )
 FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 
@@ -67,7 +68,7 @@ def risk_counts_svg(
         value = int(counts.get(risk, 0))
         y = pad + i * row_h
         length = round(bar_w * value / largest)
-        label = escape(scoring.RISK_LABELS[risk])
+        label = escape(RISK_LABELS[risk])
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" '
             f'fill="#212529">{label}</text>'
@@ -80,7 +81,7 @@ def risk_counts_svg(
                 else ""
             )
         )
-    desc = "; ".join(f"{scoring.RISK_LABELS[r]}: {int(counts.get(r, 0))}" for r in risks)
+    desc = "; ".join(f"{RISK_LABELS[r]}: {int(counts.get(r, 0))}" for r in risks)
     return _svg(chart_id, width, height, title, desc, parts)
 
 
@@ -141,12 +142,12 @@ def trend_svg(
     parts = [
         # legend: text, dash pattern and marker shape distinguish the series, not only colour
         f'<g font-size="12" fill="#212529">'
-        f'<line x1="{left}" y1="14" x2="{left + 24}" y2="14" stroke="{COLOURS[scoring.HIGH]}" '
+        f'<line x1="{left}" y1="14" x2="{left + 24}" y2="14" stroke="{COLOURS[Risk.HIGH]}" '
         f'stroke-width="3"/><circle cx="{left + 12}" cy="14" r="4" '
-        f'fill="{COLOURS[scoring.HIGH]}"/><text x="{left + 30}" y="18">High risk</text>'
+        f'fill="{COLOURS[Risk.HIGH]}"/><text x="{left + 30}" y="18">High risk</text>'
         f'<line x1="{left + 110}" y1="14" x2="{left + 134}" y2="14" '
-        f'stroke="{COLOURS[scoring.MEDIUM]}" stroke-width="3" stroke-dasharray="6 4"/>'
-        f'<rect x="{left + 118}" y="10" width="8" height="8" fill="{COLOURS[scoring.MEDIUM]}"/>'
+        f'stroke="{COLOURS[Risk.MEDIUM]}" stroke-width="3" stroke-dasharray="6 4"/>'
+        f'<rect x="{left + 118}" y="10" width="8" height="8" fill="{COLOURS[Risk.MEDIUM]}"/>'
         f'<text x="{left + 140}" y="18">Medium risk</text></g>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         f'stroke="#adb5bd"/>',
@@ -157,8 +158,8 @@ def trend_svg(
             f'font-size="13" fill="#495057">No milestones yet</text>'
         )
     for series, colour, dash in (
-        ("high", COLOURS[scoring.HIGH], ""),
-        ("medium", COLOURS[scoring.MEDIUM], ' stroke-dasharray="6 4"'),
+        ("high", COLOURS[Risk.HIGH], ""),
+        ("medium", COLOURS[Risk.MEDIUM], ' stroke-dasharray="6 4"'),
     ):
         coords = [(x(i), y(getattr(p, series))) for i, p in enumerate(points)]
         if len(coords) == 1:

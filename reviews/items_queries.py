@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reviews import scoring
+from questions.vocab import PRACTICE_LEVELS
+from reviews.labels import RISK_LABELS
 from reviews.models import ImprovementItem
+from reviews.vocab import Risk
 
 Status = ImprovementItem.Status
 
@@ -26,7 +28,7 @@ STATUS_FILTERS = {
 }
 OVERDUE, THIS_WEEK, NO_DATE = "overdue", "week", "none"
 DUE_FILTERS = {OVERDUE: "Overdue", THIS_WEEK: "Due within 7 days", NO_DATE: "No due date"}
-RISK_FILTERS = {r: scoring.RISK_LABELS[r] for r in (scoring.HIGH, scoring.MEDIUM, scoring.LOW)}
+RISK_FILTERS = {r: RISK_LABELS[r] for r in (Risk.HIGH, Risk.MEDIUM, Risk.LOW)}
 
 
 def open_q() -> Q:
@@ -116,7 +118,7 @@ class ItemFilters:
         return items
 
 
-RISK_ORDER = ["HIGH", "MEDIUM", "LOW"]
+RISK_ORDER = PRACTICE_LEVELS
 
 
 def ordered(items: QuerySet[ImprovementItem]) -> QuerySet[ImprovementItem]:

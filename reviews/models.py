@@ -18,7 +18,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from questions.models import Lens, LensVersion, Question
+from questions.vocab import choices
 from reviews import scoring
+from reviews.labels import ITEM_STATUS_LABELS, REPORT_STATUS_LABELS
+from reviews.vocab import ItemStatus, ReportStatus, Risk
 from reviews.workload_order import dashboard_indexes
 
 
@@ -99,7 +102,7 @@ def count_field(risk: str) -> str:
     return f"{risk.lower()}_count"
 
 
-COUNT_FIELDS = tuple(count_field(risk) for risk in scoring.QUESTION_RISKS)
+COUNT_FIELDS = tuple(count_field(risk) for risk in Risk)
 
 
 class RiskCounts(models.Model):
@@ -121,10 +124,10 @@ class RiskCounts(models.Model):
 
     @property
     def counts(self) -> dict[str, int]:
-        return {risk: getattr(self, count_field(risk)) for risk in scoring.QUESTION_RISKS}
+        return {risk: getattr(self, count_field(risk)) for risk in Risk}
 
     def set_counts(self, counts: dict[str, int]) -> None:
-        for risk in scoring.QUESTION_RISKS:
+        for risk in Risk:
             setattr(self, count_field(risk), counts.get(risk, 0))
 
     @property
@@ -376,13 +379,7 @@ def report_upload_to(instance: Report, filename: str) -> str:
 
 
 class Report(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        # Its file was removed by the retention rule (reviews.services.report_retention).
-        EXPIRED = "expired", "Removed"
+    Status = ReportStatus
 
     workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="reports")
     milestone = models.ForeignKey(
@@ -391,7 +388,9 @@ class Report(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        max_length=16, choices=choices(REPORT_STATUS_LABELS), default=ReportStatus.QUEUED.value
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -426,11 +425,7 @@ class ImprovementItem(models.Model):
     its owner. Every change is in the audit trail (target ``reviews.improvementitem``).
     """
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        RISK_ACCEPTED = "risk_accepted", "Risk accepted"
+    Status = ItemStatus
 
     lens_review = models.ForeignKey(
         LensReview, on_delete=models.CASCADE, related_name="improvement_items"
@@ -444,7 +439,7 @@ class ImprovementItem(models.Model):
     practice_ref = models.CharField(max_length=100)
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     practice_title = models.CharField(max_length=128)
-    risk = models.CharField(max_length=16)  # scoring.HIGH / MEDIUM / LOW: the practice's own risk
+    risk = models.CharField(max_length=16)  # one of PRACTICE_LEVELS: the practice's own risk
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -453,7 +448,9 @@ class ImprovementItem(models.Model):
         related_name="improvement_items",
     )
     due_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    status = models.CharField(
+        max_length=16, choices=choices(ITEM_STATUS_LABELS), default=ItemStatus.NOT_STARTED.value
+    )
     notes = models.TextField(max_length=2084, blank=True)
     link = models.URLField("ticket link", max_length=2048, blank=True)
     accepted_reason = models.CharField(max_length=500, blank=True)
@@ -479,7 +476,7 @@ class ImprovementItem(models.Model):
                 name="uniq_item_per_practice",
             ),
             models.CheckConstraint(
-                condition=~Q(status="risk_accepted")
+                condition=~Q(status=ItemStatus.RISK_ACCEPTED.value)
                 | (~Q(accepted_reason="") & Q(accepted_until__isnull=False)),
                 name="item_accepted_risk_needs_reason_and_expiry",
             ),

@@ -15,17 +15,12 @@ from django.utils import timezone
 
 from questions.models import Choice, LensVersion, Question
 from reviews import charts, loader, scoring
+from reviews.labels import PRACTICE_STATUS_LABELS, RISK_LABELS
 from reviews.models import Answer, Milestone, NotApplicableReason, Workload
+from reviews.vocab import Risk
 
 # The executive summary names the first few items of the improvement plan.
 PRIORITIES_SHOWN = 5
-
-_PRACTICE_STATUS_LABELS = {
-    scoring.FOLLOWED: "Followed",
-    scoring.NOT_FOLLOWED: "Not followed",
-    scoring.PRACTICE_NOT_APPLICABLE: "Not applicable",
-    scoring.PRACTICE_UNANSWERED: "Not answered",
-}
 
 
 def _reason_label(reason: str) -> str:
@@ -147,7 +142,7 @@ def _delta(previous: Milestone | None, result: scoring.WorkloadResult) -> dict[s
         "counts": [
             {
                 "risk": risk,
-                "label": scoring.RISK_LABELS[risk],
+                "label": RISK_LABELS[risk],
                 "before": before.counts.get(risk, 0),
                 "after": result.counts.get(risk, 0),
                 "change": result.counts.get(risk, 0) - before.counts.get(risk, 0),
@@ -157,8 +152,8 @@ def _delta(previous: Milestone | None, result: scoring.WorkloadResult) -> dict[s
         "changes": [
             {
                 "title": c.title,
-                "risk_before": scoring.RISK_LABELS.get(c.risk_before or "", "—"),
-                "risk_after": scoring.RISK_LABELS.get(c.risk_after or "", "—"),
+                "risk_before": RISK_LABELS.get(c.risk_before or "", "—"),
+                "risk_after": RISK_LABELS.get(c.risk_after or "", "—"),
                 "direction": c.direction,
                 "newly_followed": c.newly_followed,
                 "no_longer_followed": c.no_longer_followed,
@@ -220,7 +215,7 @@ def build_context(
         answer = answers.get(key, {})
         practice_na = answer.get("choices_not_applicable") or {}
         info = questions.get((question.pillar_ref, question.ref), {})
-        if question.risk == scoring.UNANSWERED:
+        if question.risk == Risk.UNANSWERED:
             # Listed compactly: a 42-question lens with one answer is not 16 pages of rows.
             unanswered.append(
                 {
@@ -238,11 +233,9 @@ def build_context(
                 {
                     "title": practice.title,
                     "status": practice.status,
-                    "status_label": _PRACTICE_STATUS_LABELS[practice.status],
+                    "status_label": PRACTICE_STATUS_LABELS[practice.status],
                     "risk": practice.risk,
-                    "risk_label": scoring.RISK_LABELS.get(practice.risk, "")
-                    if practice.risk
-                    else "",
+                    "risk_label": RISK_LABELS.get(practice.risk, "") if practice.risk else "",
                     "na_reason": _reason_label(na.get("reason", "")) if na else "",
                     "na_note": na.get("note", "") if na else "",
                 }
@@ -259,10 +252,10 @@ def build_context(
                 "title": question.title,
                 "pillar": info.get("pillar__name", question.pillar_ref),
                 "risk": question.risk,
-                "risk_label": scoring.RISK_LABELS[question.risk],
+                "risk_label": RISK_LABELS[question.risk],
                 "practices": practices,
                 "not_applicable_reason": _reason_label(answer.get("reason", ""))
-                if question.risk == scoring.NOT_APPLICABLE
+                if question.risk == Risk.NOT_APPLICABLE
                 else "",
                 "none_of_these": bool(none_refs & set(answer.get("selected") or [])),
                 "notes": answer.get("notes", ""),
@@ -278,7 +271,7 @@ def build_context(
                 "question_title": item.question_title,
                 "practice_title": item.practice_title,
                 "risk": item.risk,
-                "risk_label": scoring.RISK_LABELS[item.risk],
+                "risk_label": RISK_LABELS[item.risk],
                 "text": item.improvement_text,
                 "url": item.improvement_url,
             }
@@ -303,7 +296,7 @@ def build_context(
             }
             for pillar in result.pillars
         ],
-        "pillar_columns": [scoring.RISK_LABELS[risk] for risk in charts.ORDER],
+        "pillar_columns": [RISK_LABELS[risk] for risk in charts.ORDER],
         "delta": _delta(_previous_milestone(workload, milestone), result),
         "unanswered": unanswered,
         "lens_name": ", ".join(v.name for v in versions),
@@ -315,7 +308,7 @@ def build_context(
         "result": result,
         "counts": counts,
         "count_rows": [
-            {"risk": risk, "label": scoring.RISK_LABELS[risk], "count": counts.get(risk, 0)}
+            {"risk": risk, "label": RISK_LABELS[risk], "count": counts.get(risk, 0)}
             # The chart's order, so the table beside it reads the same way.
             for risk in charts.ORDER
         ],

@@ -25,39 +25,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from questions import rules as rule_engine
+from questions.vocab import BankKind, Risk, RuleRisk
+from reviews.vocab import PracticeStatus
 
-# Question risks
-UNANSWERED = "UNANSWERED"
-HIGH = "HIGH"
-MEDIUM = "MEDIUM"
-LOW = "LOW"
-NONE = "NONE"
-NOT_APPLICABLE = "NOT_APPLICABLE"
-QUESTION_RISKS = (UNANSWERED, HIGH, MEDIUM, LOW, NONE, NOT_APPLICABLE)
-RISK_LABELS = {
-    UNANSWERED: "Unanswered",
-    HIGH: "High risk",
-    MEDIUM: "Medium risk",
-    LOW: "Low risk",
-    NONE: "No improvements identified",
-    NOT_APPLICABLE: "Not applicable",
+_SEVERITY: dict[str, int] = {Risk.HIGH: 3, Risk.MEDIUM: 2, Risk.LOW: 1, Risk.NONE: 0}
+_SCORE: dict[str, int] = {Risk.NONE: 100, Risk.LOW: 75, Risk.MEDIUM: 50, Risk.HIGH: 0}
+_RULE_RISK: dict[str, Risk] = {
+    RuleRisk.HIGH: Risk.HIGH,
+    RuleRisk.MEDIUM: Risk.MEDIUM,
+    RuleRisk.NONE: Risk.NONE,
 }
-_SEVERITY = {HIGH: 3, MEDIUM: 2, LOW: 1, NONE: 0}
-_SCORE = {NONE: 100, LOW: 75, MEDIUM: 50, HIGH: 0}
-_RULE_RISK = {
-    rule_engine.HIGH_RISK: HIGH,
-    rule_engine.MEDIUM_RISK: MEDIUM,
-    rule_engine.NO_RISK: NONE,
-}
-
-# Practice statuses
-FOLLOWED = "followed"
-NOT_FOLLOWED = "not_followed"
-PRACTICE_NOT_APPLICABLE = "not_applicable"
-PRACTICE_UNANSWERED = "unanswered"
-
-NATIVE = "native"
-IMPORTED = "imported"
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -65,7 +42,7 @@ IMPORTED = "imported"
 class Practice:
     ref: str
     title: str
-    risk: str | None = None  # HIGH / MEDIUM / LOW in native banks
+    risk: str | None = None  # one of PRACTICE_LEVELS in native banks
     is_none: bool = False  # the "None of these" choice
     improvement_text: str = ""
     improvement_url: str = ""
@@ -88,7 +65,7 @@ class Pillar:
 
 @dataclass(frozen=True, slots=True)
 class Bank:
-    kind: str  # NATIVE or IMPORTED
+    kind: str  # a BankKind
     pillars: tuple[Pillar, ...]
 
 
@@ -151,7 +128,7 @@ class WorkloadResult:
 
     @property
     def answered(self) -> int:
-        return self.total - self.counts[UNANSWERED]
+        return self.total - self.counts[Risk.UNANSWERED]
 
     def question(self, ref: str, pillar_ref: str | None = None) -> QuestionResult:
         """A question's result; pass ``pillar_ref`` when ids repeat across pillars (they may:
@@ -170,9 +147,9 @@ def _native_question(question: Question, answer: AnswerState) -> tuple[str, dict
         if practice.is_none or practice.ref in answer.practices_not_applicable:
             continue
         if practice.ref not in answer.selected:
-            missing[practice.ref] = practice.risk or HIGH
+            missing[practice.ref] = practice.risk or Risk.HIGH
     if not missing:
-        return NONE, missing
+        return Risk.NONE, missing
     return max(missing.values(), key=lambda r: _SEVERITY[r]), missing
 
 
@@ -188,7 +165,7 @@ def _imported_question(
         if practice.ref in satisfied:
             continue
         alone = _RULE_RISK[rule_engine.evaluate(question.rules, all_refs - {practice.ref})]
-        missing[practice.ref] = LOW if alone == NONE else alone
+        missing[practice.ref] = Risk.LOW if alone == Risk.NONE else alone
     return risk, missing
 
 
@@ -197,41 +174,43 @@ def score_question(
 ) -> tuple[str, tuple[PracticeResult, ...]]:
     """The question's risk and each practice's result."""
     if answer is not None and not answer.is_applicable:
-        return NOT_APPLICABLE, tuple(
-            PracticeResult(p.ref, p.title, PRACTICE_NOT_APPLICABLE, None)
+        return Risk.NOT_APPLICABLE, tuple(
+            PracticeResult(p.ref, p.title, PracticeStatus.NOT_APPLICABLE, None)
             for p in question.practices
             if not p.is_none
         )
     if answer is None or not answer.selected:
-        return UNANSWERED, tuple(
+        return Risk.UNANSWERED, tuple(
             PracticeResult(
                 p.ref,
                 p.title,
-                PRACTICE_NOT_APPLICABLE
+                PracticeStatus.NOT_APPLICABLE
                 if answer and p.ref in answer.practices_not_applicable
-                else PRACTICE_UNANSWERED,
+                else PracticeStatus.UNANSWERED,
                 None,
             )
             for p in question.practices
             if not p.is_none
         )
-    scorer = _native_question if bank_kind == NATIVE else _imported_question
+    scorer = _native_question if bank_kind == BankKind.NATIVE else _imported_question
     risk, missing = scorer(question, answer)
     practices = []
     for p in question.practices:
         if p.is_none:
             continue
         if p.ref in answer.practices_not_applicable:
-            practices.append(PracticeResult(p.ref, p.title, PRACTICE_NOT_APPLICABLE, None))
+            practices.append(PracticeResult(p.ref, p.title, PracticeStatus.NOT_APPLICABLE, None))
         elif p.ref in missing:
-            practices.append(PracticeResult(p.ref, p.title, NOT_FOLLOWED, missing[p.ref]))
+            practices.append(
+                PracticeResult(p.ref, p.title, PracticeStatus.NOT_FOLLOWED, missing[p.ref])
+            )
         else:
-            practices.append(PracticeResult(p.ref, p.title, FOLLOWED, None))
+            practices.append(PracticeResult(p.ref, p.title, PracticeStatus.FOLLOWED, None))
     return risk, tuple(practices)
 
 
 def _counts(risks: list[str]) -> dict[str, int]:
-    counts = dict.fromkeys(QUESTION_RISKS, 0)
+    counts: dict[str, int] = dict.fromkeys(Risk, 0)
     for risk in risks:
         counts[risk] += 1
     return counts
@@ -252,9 +231,9 @@ def score_from_counts(counts: Mapping[str, int]) -> int | None:
 
 def sum_counts(many: Iterable[Mapping[str, int]]) -> dict[str, int]:
     """Counts added up risk by risk (a workload's counts are the sum of its lens reviews')."""
-    total = dict.fromkeys(QUESTION_RISKS, 0)
+    total: dict[str, int] = dict.fromkeys(Risk, 0)
     for counts in many:
-        for risk in QUESTION_RISKS:
+        for risk in Risk:
             total[risk] += counts.get(risk, 0)
     return total
 
@@ -275,7 +254,7 @@ def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadRe
             )
             by_ref = {p.ref: p for p in question.practices}
             for result in practices:
-                if result.status != NOT_FOLLOWED:
+                if result.status != PracticeStatus.NOT_FOLLOWED:
                     continue
                 practice = by_ref[result.ref]
                 item = PlanItem(
@@ -284,7 +263,7 @@ def score_workload(bank: Bank, answers: Mapping[str, AnswerState]) -> WorkloadRe
                     question_title=question.title,
                     practice_ref=practice.ref,
                     practice_title=practice.title,
-                    risk=result.risk or HIGH,
+                    risk=result.risk or Risk.HIGH,
                     improvement_text=practice.improvement_text,
                     improvement_url=practice.improvement_url,
                 )
@@ -402,7 +381,7 @@ def result_to_json(result: WorkloadResult) -> dict:
 
 def result_from_json(data: Mapping) -> WorkloadResult:
     def counts(raw: Mapping) -> dict[str, int]:
-        return {risk: int(raw.get(risk, 0)) for risk in QUESTION_RISKS}
+        return {risk: int(raw.get(risk, 0)) for risk in Risk}
 
     return WorkloadResult(
         questions=tuple(
@@ -472,8 +451,12 @@ def compare_results(before: WorkloadResult, after: WorkloadResult) -> tuple[Ques
     changes = []
     for key in keys:
         a, b = old.get(key), new.get(key)
-        followed_a = {p.ref for p in a.practices if p.status == FOLLOWED} if a else set()
-        followed_b = {p.ref for p in b.practices if p.status == FOLLOWED} if b else set()
+        followed_a = (
+            {p.ref for p in a.practices if p.status == PracticeStatus.FOLLOWED} if a else set()
+        )
+        followed_b = (
+            {p.ref for p in b.practices if p.status == PracticeStatus.FOLLOWED} if b else set()
+        )
         titles = {p.ref: p.title for q in (a, b) if q for p in q.practices}
         order = [p.ref for q in (b, a) if q for p in q.practices]
         seen: dict[str, None] = dict.fromkeys(order)

@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from questions.models import Lens
 from reviews import scoring
 from reviews.models import LensReview
+from reviews.vocab import Risk
 
 MAX_QUERY = 100  # characters of search text kept; more only makes the query slower
 
@@ -142,7 +143,7 @@ class WorkloadSearch:
             return True
         if result is None:
             return False
-        high, medium = result.counts[scoring.HIGH], result.counts[scoring.MEDIUM]
+        high, medium = result.counts[Risk.HIGH], result.counts[Risk.MEDIUM]
         answered, total = result.answered, result.total
         risk_ok = {
             None: True,

@@ -35,7 +35,7 @@ from api.serializers import (
     UpgradePlanSerializer,
 )
 from questions.models import Choice, LensVersion, Question
-from reviews import access, loader, scoring
+from reviews import access, loader
 from reviews.models import Answer, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save
 from reviews.services.lens_reviews import (
@@ -45,6 +45,7 @@ from reviews.services.lens_reviews import (
     newer_version,
     upgrade_plan,
 )
+from reviews.vocab import Risk
 
 # Which request field a service error is about, by its code.
 _ERROR_FIELDS = {
@@ -218,7 +219,7 @@ def _with_risks(review: LensReview, questions) -> list[Question]:
     result = loader.result_for_lens_review(review)
     risks = {(q.pillar_ref, q.ref): q.risk for q in result.questions}
     for question in questions:
-        question.risk = risks.get((question.pillar.ref, question.ref), scoring.UNANSWERED)
+        question.risk = risks.get((question.pillar.ref, question.ref), Risk.UNANSWERED)
     return questions
 
 

@@ -16,8 +16,9 @@ from django.db import migrations
 
 from questions import rules as rule_engine
 from reviews import scoring
+from reviews.vocab import Risk
 
-RISKS = scoring.QUESTION_RISKS
+RISKS = tuple(Risk)
 
 
 def _banks(apps, version_ids):

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 
 from reviews import loader, scoring
 from reviews.models import COUNT_FIELDS, LensReview, Workload, count_field
+from reviews.vocab import Risk
 
 
 def lens_review_counts_store(*, lens_reviews: Iterable[LensReview]) -> None:
@@ -60,7 +61,7 @@ class Drift:
     def __str__(self) -> str:
         diffs = ", ".join(
             f"{risk.lower()} {self.stored[risk]} -> {self.fresh[risk]}"
-            for risk in scoring.QUESTION_RISKS
+            for risk in Risk
             if self.stored[risk] != self.fresh[risk]
         )
         return f"{self.kind} {self.pk} ({self.label}): {diffs}"
@@ -83,9 +84,7 @@ def counts_recompute(
             workloads = list(Workload.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
             reviews = list(LensReview.objects.filter(workload_id__in=ids).order_by("pk"))
             results = loader.results_for_lens_reviews(reviews)
-            sums: dict[int, dict[str, int]] = {
-                w.pk: dict.fromkeys(scoring.QUESTION_RISKS, 0) for w in workloads
-            }
+            sums: dict[int, dict[str, int]] = {w.pk: dict.fromkeys(Risk, 0) for w in workloads}
             for review in reviews:
                 fresh = dict(results[review.pk].counts)
                 if review.is_active:

@@ -28,6 +28,7 @@ from questions.models import Question
 from reviews import loader, scoring
 from reviews.audit_actions import ItemAction
 from reviews.models import ImprovementItem, LensReview, Membership, Role, Workload
+from reviews.vocab import PracticeStatus, Risk
 from webhooks.events import EventType
 from webhooks.services import webhook_event_emit, webhook_events_emit
 
@@ -59,14 +60,14 @@ def outcomes_for_question(
     """Practices the answer decides: at risk, or followed / not applicable. An unanswered
     question decides nothing (its items keep their state)."""
     risk, practices = scoring.score_question(kind, question, state)
-    if risk == scoring.UNANSWERED:
+    if risk == Risk.UNANSWERED:
         return {}
     decided: dict[Key, Outcome] = {}
     for practice in practices:
         key = (pillar_ref, question.ref, practice.ref)
-        if practice.status == scoring.NOT_FOLLOWED and practice.risk:
+        if practice.status == PracticeStatus.NOT_FOLLOWED and practice.risk:
             decided[key] = Outcome(practice.risk, practice.title, question_id)
-        elif practice.status in (scoring.FOLLOWED, scoring.PRACTICE_NOT_APPLICABLE):
+        elif practice.status in (PracticeStatus.FOLLOWED, PracticeStatus.NOT_APPLICABLE):
             decided[key] = Outcome(None, practice.title, question_id)
     return decided
 
@@ -314,7 +315,7 @@ def item_update(
         ):
             errors.setdefault("owner", []).append(OWNER_NOT_MEMBER)
     status = values.get("status", item.status)
-    if status not in Status.values:
+    if status not in tuple(Status):
         errors.setdefault("status", []).append("Choose one of the statuses offered.")
     if status == Status.RISK_ACCEPTED:
         accepting = item.status != Status.RISK_ACCEPTED or bool(

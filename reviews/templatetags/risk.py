@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from django import template
 
-from reviews import scoring
+from reviews import labels
 from reviews.models import NotApplicableReason
 
 register = template.Library()
 
 
-@register.filter
-def risk_label(risk: str | None) -> str:
-    return scoring.RISK_LABELS.get(risk or "", "—")
-
-
-@register.filter
-def practice_status_label(status: str) -> str:
-    return {
-        scoring.FOLLOWED: "Followed",
-        scoring.NOT_FOLLOWED: "Not followed",
-        scoring.PRACTICE_NOT_APPLICABLE: "Not applicable",
-        scoring.PRACTICE_UNANSWERED: "Not answered yet",
-    }.get(status, status)
+register.filter("risk_label", labels.risk_label)
+register.filter("practice_status_label", labels.practice_status_label)
 
 
 @register.filter

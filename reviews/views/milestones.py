@@ -14,6 +14,7 @@ from reviews import access, charts, loader, scoring
 from reviews.models import Milestone, MilestoneLens
 from reviews.services.milestones import MAX_MILESTONES, NAME_MAX, milestone_create
 from reviews.views.summary import lens_rows, summary_context
+from reviews.vocab import Risk
 
 NOW = "now"
 
@@ -48,10 +49,10 @@ def _context(request: HttpRequest, workload, form: MilestoneForm | None = None) 
     current = loader.lens_parts(loader.review_for_workload(workload))
     now = scoring.combine_results(current)
     points = [
-        charts.TrendPoint(m.name, m.result.counts[scoring.HIGH], m.result.counts[scoring.MEDIUM])
+        charts.TrendPoint(m.name, m.result.counts[Risk.HIGH], m.result.counts[Risk.MEDIUM])
         for m in milestones
     ]
-    points.append(charts.TrendPoint("Now", now.counts[scoring.HIGH], now.counts[scoring.MEDIUM]))
+    points.append(charts.TrendPoint("Now", now.counts[Risk.HIGH], now.counts[Risk.MEDIUM]))
     # One trend per lens, over the milestones that froze it (and now, if it is still active).
     names: dict[str, str] = {}
     for parts in [*frozen.values(), current]:
@@ -61,7 +62,7 @@ def _context(request: HttpRequest, workload, form: MilestoneForm | None = None) 
     if len(names) > 1:
         for number, (key, name) in enumerate(names.items(), start=1):
             lens_points = [
-                charts.TrendPoint(label, r.counts[scoring.HIGH], r.counts[scoring.MEDIUM])
+                charts.TrendPoint(label, r.counts[Risk.HIGH], r.counts[Risk.MEDIUM])
                 for label, parts in [
                     *((m.name, frozen[m.pk]) for m in milestones),
                     ("Now", current),

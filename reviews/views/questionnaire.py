@@ -22,12 +22,14 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from questions.models import Choice, LensVersion, Question
-from reviews import access, loader, scoring
+from reviews import access, loader
 from reviews.forms import AnswerForm, describe_state
+from reviews.labels import RISK_LABELS
 from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save, answer_state
 from reviews.services.lens_reviews import newer_versions
 from reviews.views.lenses import LensAddForm
+from reviews.vocab import Risk
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +60,11 @@ class NavItem:
 
     @property
     def risk_label(self) -> str:
-        return scoring.RISK_LABELS[self.risk]
+        return RISK_LABELS[self.risk]
 
     @property
     def shows_risk(self) -> bool:
-        return self.risk not in (scoring.UNANSWERED, scoring.NOT_APPLICABLE)
+        return self.risk not in (Risk.UNANSWERED, Risk.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,9 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
         for question in lens.result.questions:
             number += 1
             pk, pillar_name = by_key[(version.pk, question.pillar_ref, question.ref)]
-            if question.risk == scoring.UNANSWERED:
+            if question.risk == Risk.UNANSWERED:
                 state = STATE_UNANSWERED
-            elif question.risk == scoring.NOT_APPLICABLE:
+            elif question.risk == Risk.NOT_APPLICABLE:
                 state = STATE_NOT_APPLICABLE
             else:
                 state = STATE_ANSWERED

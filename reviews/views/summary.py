@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 
 from questions.models import Question
 from reviews import access, charts, loader, scoring
+from reviews.labels import RISK_LABELS
 from reviews.models import LensReview
 from reviews.services.workloads import workload_pillars, workload_set_pillar_priorities
+from reviews.vocab import Risk
 
-PLAN_FILTERS = (scoring.HIGH, scoring.MEDIUM, scoring.LOW)
+PLAN_FILTERS = (Risk.HIGH, Risk.MEDIUM, Risk.LOW)
 # The same order as the chart, so the table and the picture read alike.
 COUNT_COLUMNS = charts.ORDER
 
@@ -57,7 +59,7 @@ def summary_context(workload, result: scoring.WorkloadResult) -> dict:
     return {
         "workload": workload,
         "result": result,
-        "columns": [(risk, scoring.RISK_LABELS[risk]) for risk in COUNT_COLUMNS],
+        "columns": [(risk, RISK_LABELS[risk]) for risk in COUNT_COLUMNS],
         "pillar_rows": [
             (p, [p.counts[risk] for risk in COUNT_COLUMNS], sum(p.counts.values()))
             for p in result.pillars
@@ -118,7 +120,7 @@ def workload_plan(request: HttpRequest, workload_id: int) -> HttpResponse:
             "result": result,
             "items": items,
             "risk": risk,
-            "filters": [(r, scoring.RISK_LABELS[r], counts[r]) for r in PLAN_FILTERS],
+            "filters": [(r, RISK_LABELS[r], counts[r]) for r in PLAN_FILTERS],
             "total": len(result.improvement_plan),
             "pillar_names": pillar_names,
             "question_ids": {f"{p}/{q}": pk for (p, q), pk in question_ids(workload).items()},

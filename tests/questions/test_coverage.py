@@ -17,6 +17,7 @@ from questions.importer import lens_import
 from questions.models import Choice, LensVersion
 from questions.services import draft_publish
 from questions.validation import tree_problems
+from questions.vocab import RULE_RISKS
 from tests.factories import UserFactory
 from tests.questions.helpers import LENSES, dump, load, row_counts
 
@@ -93,7 +94,7 @@ def _condition():
 @given(
     nones=st.lists(st.booleans(), min_size=4, max_size=4),
     conditions=st.lists(_condition(), min_size=1, max_size=3),
-    risks=st.lists(st.sampled_from(rule_engine.RISKS), min_size=3, max_size=3),
+    risks=st.lists(st.sampled_from(RULE_RISKS), min_size=3, max_size=3),
     with_default=st.booleans(),
 )
 def test_truth_tables_agree_with_evaluating_every_answer_one_by_one(

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from questions import rules as rule_engine
 from reviews import scoring
+from reviews.vocab import BankKind, Risk
 
 LENS_DIR = Path(__file__).parent / "data" / "lenses"
 LENS_FILES = sorted(LENS_DIR.glob("*.json"))
 
-H, M, L = scoring.HIGH, scoring.MEDIUM, scoring.LOW
+H, M, L = Risk.HIGH, Risk.MEDIUM, Risk.LOW
 
 # (question id, [(choice id, risk level)]) from the REL 3-5 facts (shared/rel-3-5-facts.md):
 # the expectation the shipped bank is checked against.
@@ -92,7 +93,7 @@ def rel_bank() -> scoring.Bank:
             for q in pillar["questions"]
         )
         pillars.append(scoring.Pillar(pillar["id"], pillar["name"], questions))
-    return scoring.Bank(kind=scoring.NATIVE, pillars=tuple(pillars))
+    return scoring.Bank(kind=BankKind.NATIVE, pillars=tuple(pillars))
 
 
 def bank_from_lens_json(data: dict) -> scoring.Bank:
@@ -118,7 +119,7 @@ def bank_from_lens_json(data: dict) -> scoring.Bank:
             )
             questions.append(scoring.Question(question["id"], question["title"], practices, rules))
         pillars.append(scoring.Pillar(pillar["id"], pillar["name"], tuple(questions)))
-    return scoring.Bank(kind=scoring.IMPORTED, pillars=tuple(pillars))
+    return scoring.Bank(kind=BankKind.IMPORTED, pillars=tuple(pillars))
 
 
 def lens_bank(path: Path) -> scoring.Bank:

@@ -8,10 +8,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews import loader, scoring
+from reviews import loader
 from reviews.models import Workload
 from reviews.views import dashboard as dashboard_view
 from reviews.views.dashboard import workloads_of_teams
+from reviews.vocab import Risk
 from reviews.workload_order import SORTS, workload_ordering
 from tests import factories
 from tests.reviews.dashboard_data import populate_workloads
@@ -60,8 +61,8 @@ def test_dashboard_counts_agree_with_the_scoring_of_each_workload_over_all_its_l
         assert result.total == 3 + 4
         row = rows[workload.pk]
         assert (row.high, row.medium, row.answered, row.total, row.score) == (
-            result.counts[scoring.HIGH],
-            result.counts[scoring.MEDIUM],
+            result.counts[Risk.HIGH],
+            result.counts[Risk.MEDIUM],
             result.answered,
             result.total,
             result.score,

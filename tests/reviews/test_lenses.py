@@ -17,6 +17,7 @@ from reviews.services.counts import counts_recompute
 from reviews.services.lens_reviews import lens_review_add, lens_review_remove
 from reviews.services.milestones import milestone_create
 from reviews.services.workloads import workload_set_pillar_priorities
+from reviews.vocab import Risk
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,7 @@ def test_answers_in_each_lens_give_per_lens_and_total_counts(architect_workload)
     _save(workload, _questions(second)[1], user, is_applicable=False, reason="OTHER")
     review = loader.review_for_workload(workload)
     per_lens = [lens.result.counts for lens in review.lenses]
-    assert per_lens[0][scoring.HIGH] == 1 and per_lens[1][scoring.NOT_APPLICABLE] == 1
+    assert per_lens[0][Risk.HIGH] == 1 and per_lens[1][Risk.NOT_APPLICABLE] == 1
     workload.refresh_from_db()
     assert workload.counts == review.counts == scoring.sum_counts(per_lens)
     assert workload.answered == 2 and workload.total == 5
@@ -240,11 +241,11 @@ def test_pillar_priorities_order_the_improvement_plan_across_lenses(architect_wo
     _save(workload, _questions(first)[0], user, selected=["q0_c0", "q0_c1", "q0_c3"])  # LOW gap
     _save(workload, _questions(second)[0], user, selected=["q0_c1"])  # HIGH gap (c0, c3)
     plan = loader.result_for_workload(Workload.objects.get(pk=workload.pk)).improvement_plan
-    assert plan[0].risk == scoring.HIGH  # without priorities: highest risk first
+    assert plan[0].risk == Risk.HIGH  # without priorities: highest risk first
     pillar_ref = _questions(first)[0].pillar.ref
     workload_set_pillar_priorities(workload=workload, pillar_refs=[pillar_ref])
     plan = loader.result_for_workload(Workload.objects.get(pk=workload.pk)).improvement_plan
-    assert plan[0].pillar_ref.endswith(f":{pillar_ref}") and plan[0].risk == scoring.LOW
+    assert plan[0].pillar_ref.endswith(f":{pillar_ref}") and plan[0].risk == Risk.LOW
     with pytest.raises(ValidationError, match="Unknown pillar"):
         workload_set_pillar_priorities(workload=workload, pillar_refs=["nope"])
     # The buttons on the plan page move a pillar.
@@ -266,9 +267,7 @@ def test_milestones_compare_per_lens_and_in_total(architect_workload, client_for
     response = client.get(reverse("reviews:milestone_compare", args=[workload.pk]), {"to": "now"})
     rows = response.context["lens_rows"]
     assert len(rows) == 2
-    assert (
-        rows[1]["before"].counts[scoring.HIGH] == 0 and rows[1]["after"].counts[scoring.HIGH] == 1
-    )
-    assert response.context["after"].counts[scoring.HIGH] == 1
+    assert rows[1]["before"].counts[Risk.HIGH] == 0 and rows[1]["after"].counts[Risk.HIGH] == 1
+    assert response.context["after"].counts[Risk.HIGH] == 1
     listing = client.get(reverse("reviews:milestone_list", args=[workload.pk]))
     assert len(listing.context["lens_trends"]) == 2

@@ -8,6 +8,7 @@ from questions.models import Choice
 from reviews import loader, scoring
 from reviews.models import Milestone
 from reviews.services.milestones import MAX_MILESTONES, milestone_create
+from reviews.vocab import Risk
 from tests import factories
 from tests.factories import version_of
 from tests.reviews.review_helpers import Q3, Q4, Q5, practices, save
@@ -83,8 +84,8 @@ def test_comparison_lists_exactly_the_changes_made(workload, lead, client_for):
         )
     )
     assert [(c.question_ref, c.risk_before, c.risk_after) for c in changes] == [
-        (Q3, scoring.MEDIUM, scoring.NONE),
-        (Q5, scoring.UNANSWERED, scoring.MEDIUM),
+        (Q3, Risk.MEDIUM, Risk.NONE),
+        (Q5, Risk.UNANSWERED, Risk.MEDIUM),
     ]
     assert changes[0].newly_followed == (titles[q3[2]],)
     assert changes[0].no_longer_followed == ()
@@ -102,8 +103,8 @@ def test_comparison_lists_exactly_the_changes_made(workload, lead, client_for):
     (change,) = response.context["changes"]
     assert (change.question_ref, change.risk_before, change.risk_after) == (
         Q3,
-        scoring.NONE,
-        scoring.HIGH,
+        Risk.NONE,
+        Risk.HIGH,
     )
     assert change.no_longer_followed == (titles[q3[0]],) and change.newly_followed == ()
     assert "− " + titles[q3[0]] in response.content.decode()

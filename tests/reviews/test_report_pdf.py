@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from questions.importer import lens_import
 from questions.models import Question
 from reviews import pdf as report_pdf
+from reviews.labels import RISK_LABELS
 from reviews.models import Answer
 from reviews.report_context import build_context
 from reviews.services.milestones import milestone_create
@@ -168,12 +169,12 @@ def test_change_since_the_previous_milestone_matches_the_comparison_page(
             assert f"Newly followed: {title}" in delta
         for title in change.no_longer_followed:
             assert f"No longer followed: {title}" in delta
-    from reviews import charts, scoring
+    from reviews import charts
 
     for risk in charts.ORDER:
         b, a = before.counts.get(risk, 0), after.counts.get(risk, 0)
         sign = "+" if a - b > 0 else ""
-        assert f"{scoring.RISK_LABELS[risk]} {b} {a} {sign}{a - b}" in delta
+        assert f"{RISK_LABELS[risk]} {b} {a} {sign}{a - b}" in delta
 
 
 def test_text_extracts_as_words_not_letter_spaced(workload):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from reviews import scoring
-from reviews.scoring import HIGH, LOW, MEDIUM, NONE, NOT_APPLICABLE, UNANSWERED, AnswerState
+from reviews.scoring import AnswerState
+from reviews.vocab import BankKind, PracticeStatus, Risk
 from tests.reviews.scoring_banks import (
     LENS_DIR,
     REL_PILLAR,
@@ -25,16 +26,18 @@ def _rel_cases():
     for qref, practices in REL_QUESTIONS:
         refs = frozenset(ref for ref, _ in practices)
         levels = {risk for _, risk in practices}
-        highest = HIGH if HIGH in levels else MEDIUM if MEDIUM in levels else LOW
-        yield qref, "nothing ticked", AnswerState(), UNANSWERED
-        yield qref, "everything ticked", AnswerState(selected=refs), NONE
+        highest = (
+            Risk.HIGH if Risk.HIGH in levels else Risk.MEDIUM if Risk.MEDIUM in levels else Risk.LOW
+        )
+        yield qref, "nothing ticked", AnswerState(), Risk.UNANSWERED
+        yield qref, "everything ticked", AnswerState(selected=refs), Risk.NONE
         yield qref, "none of these", AnswerState(selected=frozenset({none_ref(qref)})), highest
-        yield qref, "not applicable", AnswerState(is_applicable=False), NOT_APPLICABLE
+        yield qref, "not applicable", AnswerState(is_applicable=False), Risk.NOT_APPLICABLE
         yield (
             qref,
             "not applicable, even with ticks",
             AnswerState(selected=refs, is_applicable=False),
-            NOT_APPLICABLE,
+            Risk.NOT_APPLICABLE,
         )
         for ref, risk in practices:
             yield qref, f"{ref} missing", AnswerState(selected=refs - {ref}), risk
@@ -42,7 +45,7 @@ def _rel_cases():
                 qref,
                 f"{ref} missing but marked not applicable",
                 AnswerState(selected=refs - {ref}, practices_not_applicable=frozenset({ref})),
-                NONE,
+                Risk.NONE,
             )
 
 
@@ -58,7 +61,7 @@ def test_rel_question_risk_follows_the_documented_levels(question_ref, answer, e
     result = scoring.score_workload(REL, {scoring.answer_key(REL_PILLAR, question_ref): answer})
     assert result.question(question_ref).risk == expected
     others = [q.risk for q in result.questions if q.ref != question_ref]
-    assert others == [UNANSWERED] * (len(REL_QUESTIONS) - 1)
+    assert others == [Risk.UNANSWERED] * (len(REL_QUESTIONS) - 1)
 
 
 def test_shipped_rel_bank_has_the_documented_ids_and_levels():
@@ -85,7 +88,7 @@ def test_loader_builds_the_same_rel_bank_from_the_database(rel_bank):
             for c in q.practices
         ]
 
-    assert loaded.kind == scoring.NATIVE
+    assert loaded.kind == BankKind.NATIVE
     assert shape(loaded) == shape(REL)
 
 
@@ -93,7 +96,7 @@ def test_rel_table_covers_every_level_of_every_question():
     levels = {(q, e) for q, name, _, e in REL_CASES if name.endswith(" missing")}
     assert (
         "prevent-interaction-failure",
-        LOW,
+        Risk.LOW,
     ) in levels
     assert {q for q, _ in levels} == {q for q, _ in REL_QUESTIONS}
     assert sum(1 for _, name, _, _ in REL_CASES if name.endswith(" missing")) == 14
@@ -111,8 +114,8 @@ def test_missing_practice_carries_its_own_level_and_appears_in_the_plan():
     practice = next(
         p for p in result.question("prevent-interaction-failure").practices if p.ref == missing
     )
-    assert (practice.status, practice.risk) == (scoring.NOT_FOLLOWED, LOW)
-    assert [(i.practice_ref, i.risk) for i in result.improvement_plan] == [(missing, LOW)]
+    assert (practice.status, practice.risk) == (PracticeStatus.NOT_FOLLOWED, Risk.LOW)
+    assert [(i.practice_ref, i.risk) for i in result.improvement_plan] == [(missing, Risk.LOW)]
 
 
 def test_plan_orders_by_risk_then_bank_order():
@@ -121,9 +124,9 @@ def test_plan_orders_by_risk_then_bank_order():
         for qref, _ in REL_QUESTIONS
     }
     plan = scoring.score_workload(REL, answers).improvement_plan
-    expected_high = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == HIGH]
-    expected_medium = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == MEDIUM]
-    expected_low = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == LOW]
+    expected_high = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == Risk.HIGH]
+    expected_medium = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == Risk.MEDIUM]
+    expected_low = [ref for _, ps in REL_QUESTIONS for ref, risk in ps if risk == Risk.LOW]
     assert [i.practice_ref for i in plan] == expected_high + expected_medium + expected_low
     assert len(plan) == 14
 
@@ -140,7 +143,7 @@ def test_score_weights_no_risk_100_low_75_medium_50_high_0():
         ),
     }
     result = scoring.score_workload(REL, answers)
-    assert [q.risk for q in result.questions] == [NONE, LOW, MEDIUM]
+    assert [q.risk for q in result.questions] == [Risk.NONE, Risk.LOW, Risk.MEDIUM]
     assert result.score == round((100 + 75 + 50) / 3)
     assert result.pillars[0].score == result.score
 
@@ -157,7 +160,12 @@ def test_score_ignores_unanswered_and_not_applicable_questions():
     }
     result = scoring.score_workload(REL, answers)
     assert result.score == 0
-    assert result.counts[HIGH] == result.counts[NOT_APPLICABLE] == result.counts[UNANSWERED] == 1
+    assert (
+        result.counts[Risk.HIGH]
+        == result.counts[Risk.NOT_APPLICABLE]
+        == result.counts[Risk.UNANSWERED]
+        == 1
+    )
     assert result.answered == 2
 
 
@@ -173,14 +181,26 @@ def test_score_is_none_until_an_applicable_question_is_answered():
 # --- ORR sample lens: each rule evaluated by hand -----------------------------------------------
 ORR_CASES = [
     # (pillar, question, selected, practices not applicable, expected)
-    ("architecture", "architecture_architecture_diagram", {"architecture_diagram"}, set(), MEDIUM),
-    ("architecture", "architecture_architecture_diagram", {"data_flow_diagram"}, set(), MEDIUM),
+    (
+        "architecture",
+        "architecture_architecture_diagram",
+        {"architecture_diagram"},
+        set(),
+        Risk.MEDIUM,
+    ),
+    (
+        "architecture",
+        "architecture_architecture_diagram",
+        {"data_flow_diagram"},
+        set(),
+        Risk.MEDIUM,
+    ),
     (
         "architecture",
         "architecture_architecture_diagram",
         {"data_flow_diagram", "architecture_diagram"},
         set(),
-        NONE,
+        Risk.NONE,
     ),
     # a practice marked not applicable counts as satisfied in a rule
     (
@@ -188,23 +208,23 @@ ORR_CASES = [
         "architecture_architecture_diagram",
         {"architecture_diagram"},
         {"data_flow_diagram"},
-        NONE,
+        Risk.NONE,
     ),
-    ("architecture", "architecture_architecture_diagram", set(), set(), UNANSWERED),
-    ("architecture", "architecture_api_matrix", {"table_provided"}, set(), NONE),
+    ("architecture", "architecture_architecture_diagram", set(), set(), Risk.UNANSWERED),
+    ("architecture", "architecture_api_matrix", {"table_provided"}, set(), Risk.NONE),
     (
         "architecture",
         "architecture_failure_models",
         {"failure_model_documented", "hard_failures_known", "soft_failures_known"},
         set(),
-        MEDIUM,
+        Risk.MEDIUM,
     ),
     (
         "architecture",
         "architecture_failure_models",
         {"failure_model_documented", "hard_failures_known"},
         set(),
-        HIGH,
+        Risk.HIGH,
     ),
     (
         "architecture",
@@ -219,32 +239,38 @@ ORR_CASES = [
             "hard_failures_runbooks",
         },
         set(),
-        NONE,
+        Risk.NONE,
     ),
-    ("architecture", "architecture_dependency_retry", {"sync_API", "aws_services"}, set(), HIGH),
+    (
+        "architecture",
+        "architecture_dependency_retry",
+        {"sync_API", "aws_services"},
+        set(),
+        Risk.HIGH,
+    ),
     # "(rto_defined) && (!rto_defined)" can never hold: only the default is left
-    ("architecture", "architecture_rpo_rto", {"rto_defined"}, set(), HIGH),
-    ("architecture", "architecture_rpo_rto", {"rto_defined", "rto_verified"}, set(), NONE),
-    ("release_quality", "releases_deployment_rollback", {"manual_rollback"}, set(), MEDIUM),
+    ("architecture", "architecture_rpo_rto", {"rto_defined"}, set(), Risk.HIGH),
+    ("architecture", "architecture_rpo_rto", {"rto_defined", "rto_verified"}, set(), Risk.NONE),
+    ("release_quality", "releases_deployment_rollback", {"manual_rollback"}, set(), Risk.MEDIUM),
     # the first matching rule wins
     (
         "release_quality",
         "releases_deployment_rollback",
         {"manual_rollback", "auto_rollback"},
         set(),
-        NONE,
+        Risk.NONE,
     ),
-    ("release_quality", "architecture_load_testing", {"lb_1x"}, set(), MEDIUM),
-    ("release_quality", "architecture_load_testing", {"lb_2x", "lb_xx"}, set(), HIGH),
-    ("release_quality", "architecture_load_testing", {"lb_1x", "lb_2x"}, set(), MEDIUM),
-    ("release_quality", "releases_canary_errors", {"canary_ops"}, set(), HIGH),
-    ("release_quality", "releases_canary_errors", {"canaries_exist"}, set(), MEDIUM),
+    ("release_quality", "architecture_load_testing", {"lb_1x"}, set(), Risk.MEDIUM),
+    ("release_quality", "architecture_load_testing", {"lb_2x", "lb_xx"}, set(), Risk.HIGH),
+    ("release_quality", "architecture_load_testing", {"lb_1x", "lb_2x"}, set(), Risk.MEDIUM),
+    ("release_quality", "releases_canary_errors", {"canary_ops"}, set(), Risk.HIGH),
+    ("release_quality", "releases_canary_errors", {"canaries_exist"}, set(), Risk.MEDIUM),
     (
         "event_management",
         "event_jvm_metrics",
         {"jvm_metrics", "mem_utilization", "cpu_utilization"},
         set(),
-        MEDIUM,
+        Risk.MEDIUM,
     ),
     # inode and fs present: the MEDIUM rule fails, fd missing fails NO_RISK, so the default
     (
@@ -252,11 +278,11 @@ ORR_CASES = [
         "event_jvm_metrics",
         {"jvm_metrics", "mem_utilization", "cpu_utilization", "inode_capacity", "fs_capacity"},
         set(),
-        HIGH,
+        Risk.HIGH,
     ),
     # the default rule of this question is MEDIUM, not HIGH
-    ("event_management", "event_resilience_recoveries", {"runbooks_exist"}, set(), MEDIUM),
-    ("event_management", "event_kpis", {"kpis_reviewed"}, set(), HIGH),
+    ("event_management", "event_resilience_recoveries", {"runbooks_exist"}, set(), Risk.MEDIUM),
+    ("event_management", "event_kpis", {"kpis_reviewed"}, set(), Risk.HIGH),
 ]
 
 
@@ -286,10 +312,10 @@ def test_orr_not_applicable_question_is_counted_apart():
     }
     result = scoring.score_workload(ORR, answers)
     architecture = result.pillars[0]
-    assert architecture.counts[NOT_APPLICABLE] == 1
-    assert architecture.counts[NONE] == 1
-    assert architecture.counts[UNANSWERED] == 4
-    assert result.counts[UNANSWERED] == 14
+    assert architecture.counts[Risk.NOT_APPLICABLE] == 1
+    assert architecture.counts[Risk.NONE] == 1
+    assert architecture.counts[Risk.UNANSWERED] == 4
+    assert result.counts[Risk.UNANSWERED] == 14
 
 
 def test_orr_missing_practice_takes_the_risk_it_alone_would_cause():
@@ -298,10 +324,10 @@ def test_orr_missing_practice_takes_the_risk_it_alone_would_cause():
         ORR, {key: AnswerState(selected=frozenset({"manual_rollback"}))}
     )
     practices = {p.ref: p for p in result.question("releases_deployment_rollback").practices}
-    assert practices["manual_rollback"].status == scoring.FOLLOWED
+    assert practices["manual_rollback"].status == PracticeStatus.FOLLOWED
     assert (practices["auto_rollback"].status, practices["auto_rollback"].risk) == (
-        scoring.NOT_FOLLOWED,
-        MEDIUM,
+        PracticeStatus.NOT_FOLLOWED,
+        Risk.MEDIUM,
     )
     item = result.improvement_plan[0]
     assert item.practice_ref == "auto_rollback"

@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 
 from questions import rules as rule_engine
 from reviews import scoring
-from reviews.scoring import NONE, NOT_APPLICABLE, QUESTION_RISKS, UNANSWERED, AnswerState
+from reviews.scoring import AnswerState
+from reviews.vocab import BankKind, PracticeStatus, Risk
 from tests.reviews.scoring_banks import LENS_FILES, lens_bank, rel_bank
 
 MANY = settings(max_examples=1000, deadline=None)
-SEVERITY = {scoring.HIGH: 3, scoring.MEDIUM: 2, scoring.LOW: 1, scoring.NONE: 0}
+SEVERITY = {Risk.HIGH: 3, Risk.MEDIUM: 2, Risk.LOW: 1, Risk.NONE: 0}
 
 REL = rel_bank()
 LENS_BANKS = [lens_bank(path) for path in LENS_FILES]
@@ -33,7 +34,7 @@ def native_banks(draw) -> scoring.Bank:
     for p in range(draw(st.integers(1, 3))):
         questions = []
         for q in range(draw(st.integers(1, 4))):
-            level = st.sampled_from([scoring.HIGH, scoring.MEDIUM, scoring.LOW])
+            level = st.sampled_from([Risk.HIGH, Risk.MEDIUM, Risk.LOW])
             levels = draw(st.lists(level, min_size=1, max_size=8))
             practices = tuple(
                 scoring.Practice(f"p{p}q{q}c{i}", f"Practice {i}", level)
@@ -43,7 +44,7 @@ def native_banks(draw) -> scoring.Bank:
                 practices += (scoring.Practice(f"p{p}q{q}_no", "None of these", is_none=True),)
             questions.append(scoring.Question(f"q{q}", f"Question {q}", practices))
         pillars.append(scoring.Pillar(f"p{p}", f"Pillar {p}", tuple(questions)))
-    return scoring.Bank(scoring.NATIVE, tuple(pillars))
+    return scoring.Bank(BankKind.NATIVE, tuple(pillars))
 
 
 def rules_from_levels(bank: scoring.Bank) -> scoring.Bank:
@@ -61,7 +62,7 @@ def rules_from_levels(bank: scoring.Bank) -> scoring.Bank:
         return replace(q, practices=practices, rules=rules)
 
     return scoring.Bank(
-        scoring.IMPORTED,
+        BankKind.IMPORTED,
         tuple(replace(p, questions=tuple(map(question, p.questions))) for p in bank.pillars),
     )
 
@@ -133,8 +134,8 @@ def test_following_one_more_practice_never_raises_a_question_risk(case, data):
         assert SEVERITY[result_after.risk] <= SEVERITY[result_before.risk]
     else:
         # Unanswered stays unanswered only if nothing is ticked; NA stays NA.
-        assert result_before.risk in (UNANSWERED, NOT_APPLICABLE)
-        assert result_after.risk == NOT_APPLICABLE or result_after.risk in SEVERITY
+        assert result_before.risk in (Risk.UNANSWERED, Risk.NOT_APPLICABLE)
+        assert result_after.risk == Risk.NOT_APPLICABLE or result_after.risk in SEVERITY
 
 
 @MANY
@@ -153,8 +154,8 @@ def test_everything_followed_gives_no_risk(case, data):
         selected=selected, practices_not_applicable=previous.practices_not_applicable
     )
     result = scoring.score_workload(bank, answers).question(question.ref, pillar_ref)
-    assert result.risk == NONE
-    assert all(p.status != scoring.NOT_FOLLOWED for p in result.practices)
+    assert result.risk == Risk.NONE
+    assert all(p.status != PracticeStatus.NOT_FOLLOWED for p in result.practices)
 
 
 @MANY
@@ -166,7 +167,7 @@ def test_rules_derived_from_levels_agree_with_the_levels(case):
     by_levels = scoring.score_workload(bank, answers)
     by_rules = scoring.score_workload(rules_from_levels(bank), answers)
     for native, imported in zip(by_levels.questions, by_rules.questions, strict=True):
-        expected = NONE if native.risk == scoring.LOW else native.risk
+        expected = Risk.NONE if native.risk == Risk.LOW else native.risk
         assert imported.risk == expected
 
 
@@ -200,11 +201,11 @@ def test_marking_a_question_not_applicable_moves_only_that_question(case, data):
     )
     expected = Counter(before.counts)
     expected[old_risk] -= 1
-    expected[NOT_APPLICABLE] += 1
-    assert dict(after.counts) == {risk: expected[risk] for risk in QUESTION_RISKS}
-    assert after.question(question.ref, pillar_ref).risk == NOT_APPLICABLE
+    expected[Risk.NOT_APPLICABLE] += 1
+    assert dict(after.counts) == {risk: expected[risk] for risk in tuple(Risk)}
+    assert after.question(question.ref, pillar_ref).risk == Risk.NOT_APPLICABLE
     marked_result = after.question(question.ref, pillar_ref)
-    assert all(p.status == scoring.PRACTICE_NOT_APPLICABLE for p in marked_result.practices)
+    assert all(p.status == PracticeStatus.NOT_APPLICABLE for p in marked_result.practices)
     planned = {(i.pillar_ref, i.question_ref) for i in after.improvement_plan}
     assert (pillar_ref, question.ref) not in planned
 
@@ -214,13 +215,13 @@ def test_marking_a_question_not_applicable_moves_only_that_question(case, data):
 def test_counts_add_up_to_the_number_of_questions(case):
     bank, answers = case
     result = scoring.score_workload(bank, answers)
-    assert set(result.counts) == set(QUESTION_RISKS)
+    assert set(result.counts) == set(Risk)
     assert sum(result.counts.values()) == len(_questions(bank)) == result.total
     for pillar, pillar_result in zip(bank.pillars, result.pillars, strict=True):
         assert sum(pillar_result.counts.values()) == len(pillar.questions)
-    for risk in QUESTION_RISKS:
+    for risk in tuple(Risk):
         assert sum(p.counts[risk] for p in result.pillars) == result.counts[risk]
-    assert result.answered == result.total - result.counts[UNANSWERED]
+    assert result.answered == result.total - result.counts[Risk.UNANSWERED]
     assert result.score is None or 0 <= result.score <= 100
 
 
@@ -252,7 +253,7 @@ def test_plan_lists_exactly_the_practices_not_followed_by_risk_then_bank_order(c
         (q.pillar_ref, q.ref, p.ref)
         for q in result.questions
         for p in q.practices
-        if p.status == scoring.NOT_FOLLOWED
+        if p.status == PracticeStatus.NOT_FOLLOWED
     ]
     plan = [(i.pillar_ref, i.question_ref, i.practice_ref) for i in result.improvement_plan]
     assert sorted(plan) == sorted(not_followed)

@@ -1,0 +1,45 @@
+"""The vocabularies of reviews, defined once: practice statuses, item and report statuses.
+
+Plain ``StrEnum``s with no Django import (scoring uses them); the models build their
+``choices`` from them with ``questions.vocab.choices`` and the labels in ``reviews/labels.py``.
+Members are ``str`` and stored as their values. A question's risk and a bank's kind are the
+banks' vocabulary (``questions/vocab.py``), imported here so reviews code has one place to
+import its words from.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from questions.vocab import BankKind, Risk
+
+__all__ = ["BankKind", "ItemStatus", "PracticeStatus", "ReportStatus", "Risk"]
+
+
+class PracticeStatus(StrEnum):
+    """A best practice in a scored answer."""
+
+    FOLLOWED = "followed"
+    NOT_FOLLOWED = "not_followed"
+    NOT_APPLICABLE = "not_applicable"
+    UNANSWERED = "unanswered"
+
+
+class ItemStatus(StrEnum):
+    """Where an improvement item stands (set by people; the answers resolve and reopen it)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    RISK_ACCEPTED = "risk_accepted"
+
+
+class ReportStatus(StrEnum):
+    """A PDF report's life: queued, rendering, then ready or failed; expired once its file is
+    removed by the retention rule (``reviews.services.report_retention``)."""
+
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"
