@@ -28,7 +28,9 @@ from django.utils import timezone
 from reviews import charts, loader, scoring
 from reviews.exports import neutralise
 from reviews.items_queries import open_q
+from reviews.labels import RISK_LABELS
 from reviews.models import ImprovementItem, LensReview, Team, Workload
+from reviews.vocab import PracticeStatus, Risk
 
 FORMAT = "archreview-consolidated-report"
 FORMAT_VERSION = 1
@@ -53,7 +55,7 @@ CSV_HEADER = (
 
 
 def _counts(counts) -> dict[str, int]:
-    return {risk: int(counts.get(risk, 0)) for risk in scoring.QUESTION_RISKS}
+    return {risk: int(counts.get(risk, 0)) for risk in Risk}
 
 
 def _question(question: scoring.QuestionResult) -> dict[str, Any]:
@@ -102,7 +104,7 @@ def _top_risks(workloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for pillar in lens["pillars"]:
                 for question in pillar["questions"]:
                     for practice in question["best_practices"]:
-                        if practice["status"] != scoring.NOT_FOLLOWED:
+                        if practice["status"] != PracticeStatus.NOT_FOLLOWED:
                             continue
                         key = (lens["lens_id"], pillar["id"], question["id"], practice["id"])
                         seen[key] += 1
@@ -117,11 +119,11 @@ def _top_risks(workloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                 "practice_id": practice["id"],
                                 "practice": practice["title"],
                                 # As the improvement plan reads a practice without a level.
-                                "risk": practice["risk"] or scoring.HIGH,
+                                "risk": practice["risk"] or Risk.HIGH,
                             },
                         )
                         # The highest level any workload gives it (imported lenses vary).
-                        risk = practice["risk"] or scoring.HIGH
+                        risk = practice["risk"] or Risk.HIGH
                         if scoring.severity(risk) > scoring.severity(entry["risk"]):
                             entry["risk"] = risk
     ranked = sorted(
@@ -219,7 +221,7 @@ def consolidated_data(
             "questions": sum(totals.values()),
             "counts": totals,
             "score": scoring.score_from_counts(totals),
-            "workloads_with_high_risk": sum(1 for w in tree if w["counts"][scoring.HIGH]),
+            "workloads_with_high_risk": sum(1 for w in tree if w["counts"][Risk.HIGH]),
         },
         "workloads": tree,
         "top_risks": _top_risks(tree),
@@ -234,7 +236,9 @@ def csv_rows(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
             for pillar in lens["pillars"]:
                 for question in pillar["questions"]:
                     at_risk = [
-                        p for p in question["best_practices"] if p["status"] == scoring.NOT_FOLLOWED
+                        p
+                        for p in question["best_practices"]
+                        if p["status"] == PracticeStatus.NOT_FOLLOWED
                     ]
                     yield (
                         workload["id"],
@@ -274,10 +278,9 @@ def pdf_context(data: dict[str, Any], *, organisation: str = "") -> dict[str, An
         "organisation": organisation,
         "generated_at": datetime.fromisoformat(data["generated_at"]),
         "summary": summary,
-        "columns": [{"risk": risk, "label": scoring.RISK_LABELS[risk]} for risk in risk_order],
+        "columns": [{"risk": risk, "label": RISK_LABELS[risk]} for risk in risk_order],
         "count_rows": [
-            {"risk": risk, "label": scoring.RISK_LABELS[risk], "count": totals[risk]}
-            for risk in risk_order
+            {"risk": risk, "label": RISK_LABELS[risk], "count": totals[risk]} for risk in risk_order
         ],
         "risk_chart": charts.risk_counts_svg(
             totals, chart_id="consolidated-risk-chart", show_values=False
@@ -299,11 +302,11 @@ def pdf_context(data: dict[str, Any], *, organisation: str = "") -> dict[str, An
             for workload in data["workloads"]
         ],
         "top_risks": [
-            {**risk, "risk_label": scoring.RISK_LABELS.get(risk["risk"] or "", "")}
+            {**risk, "risk_label": RISK_LABELS.get(risk["risk"] or "", "")}
             for risk in data["top_risks"]
         ],
         "overdue": [
-            {**item, "risk_label": scoring.RISK_LABELS.get(item["risk"], item["risk"])}
+            {**item, "risk_label": RISK_LABELS.get(item["risk"], item["risk"])}
             for item in data["overdue_items"][:OVERDUE_SHOWN]
         ],
         "overdue_more": max(0, len(data["overdue_items"]) - OVERDUE_SHOWN),

@@ -538,7 +538,9 @@ class ConsolidatedReport(models.Model):
     # How the workloads were picked, in words, for the report's cover and the list page
     # ("12 workloads ticked", "Filters: with high risks, production").
     selection = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        max_length=16, choices=choices(REPORT_STATUS_LABELS), default=ReportStatus.QUEUED.value
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from config.models import OutboxMessage
-from reviews import consolidated_data, loader, scoring
+from reviews import consolidated_data, loader
 from reviews.models import ConsolidatedReport, ImprovementItem, Workload
 from reviews.services import consolidated_worker
 from reviews.services.consolidated import RENDER_TASK
 from reviews.services.report_worker import ERROR_ABANDONED, ERROR_UNAVAILABLE
+from reviews.vocab import Risk
 from tests import factories
 from tests.reviews.bulk_workloads import bulk_workloads
 from tests.reviews.reports_data import pdf_text
@@ -350,7 +351,7 @@ def test_the_pdf_has_the_overview_top_risks_and_overdue_items(lead, workloads):
         practice_ref="p",
         question=question,
         practice_title="Rotate the keys",
-        risk=scoring.HIGH,
+        risk=Risk.HIGH,
         due_date=timezone.localdate() - dt.timedelta(days=3),
     )
     report = ConsolidatedReport.objects.create(
