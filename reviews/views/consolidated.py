@@ -17,11 +17,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -30,17 +30,17 @@ from questions.models import Lens
 from reviews import access
 from reviews.audit_actions import ReviewAction
 from reviews.models import ConsolidatedReport, Team, Workload
-from reviews.search import WorkloadSearch
 from reviews.services.consolidated import (
     ReportLimitReached,
     consolidated_request,
     consolidated_retry,
 )
+from reviews.views.dashboard import DashboardFilters
 
 LIST_SIZE = 50
 TICKED, FILTERS = "ticked", "filters"
 # The dashboard's filters the request page understands (sorting and paging do not matter).
-FILTER_PARAMS = ("q", "lens", "risk", "progress", "environment")
+FILTER_PARAMS = ("q", "lens", "risk", "progress", "environment", "sort")
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -67,53 +67,34 @@ class ConsolidatedRequestForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[(TICKED, "The workloads ticked below"), (FILTERS, "Every matching workload")],
         initial=TICKED,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     workload = WorkloadIdsField(required=False)
 
 
-class Filters:
-    """The dashboard's filters as the request page reads them (unknown values are ignored)."""
-
-    def __init__(self, params: QueryDict) -> None:
-        self.search = WorkloadSearch.from_query(params)
-        environment = params.get("environment", "")
-        self.environment = environment if environment in Workload.Environment.values else ""
-
-    def params(self) -> dict[str, str]:
-        return {
-            **self.search.params(),
-            **({"environment": self.environment} if self.environment else {}),
-        }
-
-    def apply(self, workloads: QuerySet[Workload]) -> QuerySet[Workload]:
-        workloads = self.search.filter_queryset(workloads)
-        if self.environment:
-            workloads = workloads.filter(environment=self.environment)
-        return workloads
-
-    def describe(self) -> str:
-        """The filters in words, for the page and the report's cover."""
-        parts = []
-        if self.search.q:
-            parts.append(f"text “{self.search.q}”")
-        if self.search.lens:
-            name = Lens.objects.filter(pk=self.search.lens).values_list("name", flat=True).first()
-            parts.append(f"lens {name or self.search.lens}")
-        if self.search.risk:
-            parts.append(self.search.risk.label.lower())
-        if self.search.progress:
-            parts.append(self.search.progress.label.lower())
-        if self.environment:
-            parts.append(Workload.Environment(self.environment).label.lower())
-        return ", ".join(parts) if parts else "none (every active workload of the team)"
+def describe(filters: DashboardFilters) -> str:
+    """The dashboard's filters (not the team) in words, for the page and the report's cover."""
+    search = filters.search
+    parts = []
+    if search.q:
+        parts.append(f"text “{search.q}”")
+    if search.lens:
+        name = Lens.objects.filter(pk=search.lens).values_list("name", flat=True).first()
+        parts.append(f"lens {name or search.lens}")
+    if search.risk:
+        parts.append(search.risk.label.lower())
+    if search.progress:
+        parts.append(search.progress.label.lower())
+    if filters.environment:
+        parts.append(Workload.Environment(filters.environment).label.lower())
+    return ", ".join(parts) if parts else "none (every active workload of the team)"
 
 
-def _team(request: HttpRequest, teams: list[Team]) -> Team | None:
-    wanted = request.POST.get("team") or request.GET.get("team") or ""
+def _team(filters: DashboardFilters, teams: list[Team]) -> Team | None:
+    """The dashboard's team filter if the user may report on it; their only team otherwise."""
     by_id = {str(team.pk): team for team in teams}
-    if wanted in by_id:
-        return by_id[wanted]
+    if filters.team in by_id:
+        return by_id[filters.team]
     return teams[0] if len(teams) == 1 else None
 
 
@@ -123,10 +104,15 @@ def consolidated_new(request: HttpRequest) -> HttpResponse:
     """Pick the workloads (ticked, or every one the filters match) and request the report."""
     teams = list(access.teams_for_consolidated(request.user).order_by("name"))
     if not teams:
-        raise PermissionDenied("Only a team's leads request consolidated reports.")
+        return render(
+            request,
+            "reviews/consolidated/new.html",
+            {"nav": "consolidated", "refused": True},
+            status=403,
+        )
     source = request.POST if request.method == "POST" else request.GET
-    filters = Filters(source)
-    team = _team(request, teams)
+    filters = DashboardFilters.from_query(source)
+    team = _team(filters, teams)
     if team is None:
         # Several teams and none chosen: the page asks which one (links keep the filters).
         return render(
@@ -143,7 +129,7 @@ def consolidated_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if form.cleaned_data["mode"] == FILTERS:
                 ids = list(matching.values_list("pk", flat=True))
-                selection = f"Every workload matching the filters: {filters.describe()}"
+                selection = f"Every workload matching the filters: {describe(filters)}"
             else:
                 ids = form.cleaned_data["workload"]
                 selection = f"{len(set(ids))} workload{'s' if len(set(ids)) != 1 else ''} ticked"
@@ -172,7 +158,9 @@ def consolidated_new(request: HttpRequest) -> HttpResponse:
             status = 422
         ticked = set(_ids_or_empty(request.POST.getlist("workload")))
     else:
-        form = ConsolidatedRequestForm()
+        form = ConsolidatedRequestForm(
+            initial={"mode": FILTERS if request.GET.get("mode") == FILTERS else TICKED}
+        )
         ticked = set(_ids_or_empty(request.GET.getlist("workload")))
     limit = settings.CONSOLIDATED_MAX_WORKLOADS
     shown = list(matching.values("pk", "name", "environment")[: limit + 1])
@@ -184,14 +172,18 @@ def consolidated_new(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "team": team,
             "form": form,
-            "filters": filters,
-            "filter_params": filters.params(),
+            "filters": describe(filters),
+            "filter_params": {
+                k: v for k, v in filters.params().items() if k not in ("team", "sort")
+            },
             "workloads": shown[:limit],
             "too_many": len(shown) > limit,
             "limit": limit,
             # Nothing ticked on the dashboard: start with every match ticked.
             "ticked": ticked or {w["pk"] for w in shown},
-            "dashboard_url": "/?" + urlencode({**filters.params(), "team": team.pk}),
+            "dashboard_url": reverse("reviews:dashboard")
+            + "?"
+            + urlencode({**filters.params(), "team": team.pk}),
         },
         status=status,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -105,6 +106,18 @@ def test_workloads_ticked_on_the_dashboard_arrive_ticked(lead, workloads, client
     page = client_for(lead.user).get(_new(workload=workloads[1].pk)).content.decode()
     assert f'value="{workloads[1].pk}" id="w-{workloads[1].pk}" checked' in page
     assert f'value="{workloads[2].pk}" id="w-{workloads[2].pk}">' in page
+
+
+def test_the_dashboard_offers_ticks_and_its_filters(lead, workloads, client_for):
+    html = client_for(lead.user).get(reverse("reviews:dashboard") + "?risk=high").content.decode()
+    assert (
+        html.count('form="consolidated-pick"') == Workload.objects.filter(high_count__gt=0).count()
+    )
+    assert '<input type="hidden" name="risk" value="high">' in html
+    link = reverse("reviews:consolidated_new") + "?risk=high&amp;sort=-high&amp;mode=filters"
+    assert link in html
+    page = client_for(lead.user).get(link.replace("&amp;", "&")).content.decode()
+    assert re.search(r'<input type="radio" name="mode" value="filters"[^>]* checked>', page)
 
 
 @pytest.mark.parametrize(
