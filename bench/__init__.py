@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``); a package so that gunicorn can import ``bench.settings``."""
