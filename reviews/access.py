@@ -70,11 +70,12 @@ def require_methods(*methods: str):
                 if workload_id is not None and not visible.exists():
                     raise Http404("No such workload")
                 consolidated_id = kwargs.get("consolidated_id")
-                reports = ConsolidatedReport.objects.filter(
-                    pk=consolidated_id, team__in=teams_visible_to(request.user).values("pk")
-                )
-                if consolidated_id is not None and not reports.exists():
-                    raise Http404("No such report")
+                if consolidated_id is not None:
+                    reports = ConsolidatedReport.objects.filter(
+                        pk=consolidated_id, team__in=teams_visible_to(request.user).values("pk")
+                    )
+                    if not reports.exists():
+                        raise Http404("No such report")
                 return HttpResponseNotAllowed(methods)
             return view(request, *args, **kwargs)
 

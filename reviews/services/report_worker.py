@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -50,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 # What shares this lifecycle: workload reports and consolidated reports (same status, lease
 # and attempt columns), and how each queues its render.
-Job = TypeVar("Job", Report, ConsolidatedReport)
+Job = Report | ConsolidatedReport
+JobModel = type[Report] | type[ConsolidatedReport]
 Queue = Callable[..., None]
 
 Status = Report.Status
@@ -185,7 +185,7 @@ def report_complete(*, report: Report, pdf: bytes) -> bool:
 
 
 def report_fail(
-    *, report_id: int, error: str, attempts: int | None = None, model: type[Job] = Report
+    *, report_id: int, error: str, attempts: int | None = None, model: JobModel = Report
 ) -> bool:
     """Mark the report failed with a user-facing ``error`` (a retry is then offered)."""
     rows = model._default_manager.filter(pk=report_id, status__in=[Status.QUEUED, Status.RENDERING])
@@ -314,7 +314,7 @@ class SweepResult:
 
 
 def report_sweep(
-    *, now: datetime | None = None, model: type[Job] = Report, queue: Queue = report_queue
+    *, now: datetime | None = None, model: JobModel = Report, queue: Queue = report_queue
 ) -> SweepResult:
     """Re-queue reports whose lease expired (dead worker) or left queued too long (lost message).
 
