@@ -97,7 +97,7 @@ def _sha256(path: Path) -> str:
 
 def _copy_tree_private(source: Path, target: Path) -> list[dict]:
     """Copy every file under ``source`` to ``target`` (0700 folders, 0600 files)."""
-    files = []
+    files: list[dict] = []
     private_dir(target)
     if not source.is_dir():
         return files

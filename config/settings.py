@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -28,13 +30,15 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY and (VAR_DIR / "secret_key").is_file():
     # Written by `make run` on first start, so manage.py works by hand afterwards too.
     SECRET_KEY = (VAR_DIR / "secret_key").read_text(encoding="utf-8").strip()
+# mypy's Django plugin imports this module only to read the settings' types: no key needed.
+TYPE_CHECKING_ONLY = "mypy" in sys.modules
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or TYPE_CHECKING_ONLY):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), or DEBUG=true for "
             "local development. `make run` writes one to var/secret_key for you."
         )
-    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only ever with DEBUG on
+    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only with DEBUG on or mypy
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -125,7 +129,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "archreview.sqlite3",
+            "NAME": str(VAR_DIR / "archreview.sqlite3"),
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -268,6 +272,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Unset CACHE_URL: a table in the database (created by the accounts migrations); redis://... to
 # use Redis.
 CACHE_URL = env_str("CACHE_URL")
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -381,7 +386,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Powerful browser features archreview never uses, off for our pages and anything they embed.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

@@ -8,7 +8,7 @@ from config import views
 
 # The admin has no sign-in page of its own: it sends people to ours, which is rate-limited,
 # audited and offers two-factor and single sign-on.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

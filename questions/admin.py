@@ -7,6 +7,8 @@ version, with the draft's problems) and publish.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -52,10 +54,10 @@ def _frozen(obj) -> bool:
 
 
 # Links in banks are web pages; without a scheme, assume https (Django 6's default).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class FrozenAwareInline:
+class FrozenAwareInline(admin.options.InlineModelAdmin):
     """Inlines under a published version are shown read-only, with no add or delete."""
 
     formfield_overrides = URL_FIELDS
@@ -82,7 +84,7 @@ class LensAdmin(admin.ModelAdmin):
 
     @admin.display(description="Versions", ordering="version_count")
     def version_count(self, obj: Lens) -> int:
-        return obj.version_count
+        return obj.version_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.versions.filter(status__in=FROZEN_STATUSES):
@@ -544,7 +546,8 @@ class QuestionAdmin(admin.ModelAdmin):
         return inlines
 
     def _create_formsets(self, request, obj, change):
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # A private ModelAdmin method (not in the stubs), the one place that sees every formset.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)  # type: ignore[misc]
         choices = next((f for f in formsets if f.model is Choice), None)
         for formset in formsets:
             if isinstance(formset, RiskRuleFormSet):

@@ -347,7 +347,7 @@ def lens_validate(data: bytes | str) -> tuple[Tree, list[str]]:
             continue
         pid = check.ident(pillar, ppath)
         check.unique(pillar_ids, pid, ppath, "pillar")
-        pnode = {
+        pnode: dict[str, Any] = {
             "ref": pid,
             "name": check.text(pillar, "name", ppath, limit=MAX_NAME),
             "questions": [],

@@ -7,6 +7,9 @@ lenses reuse ids such as ``choice1`` in every question. Ordering is explicit (``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -35,6 +38,16 @@ def _refuse(what: str) -> ImmutableVersionError:
     )
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def queryset_only(method: _Method) -> _Method:
+    """Keeps a guarded bulk method (``update``, ``delete``) off the managers, as Django does
+    for its own ``delete``: the guard lives on the queryset."""
+    method.queryset_only = True  # type: ignore[attr-defined]  # Django's marker attribute
+    return method
+
+
 class BankContentQuerySet(models.QuerySet):
     """Refuses bulk writes that would touch the content of a published version.
 
@@ -48,19 +61,17 @@ class BankContentQuerySet(models.QuerySet):
     def frozen(self) -> models.QuerySet:
         return self.filter(**{f"{self.version_path}__status__in": FROZEN_STATUSES})
 
+    @queryset_only
     def update(self, **kwargs):
         if self.frozen().exists():
             raise _refuse(f"A {self.model._meta.verbose_name}")
         return super().update(**kwargs)
 
-    update.queryset_only = True
-
+    @queryset_only
     def delete(self):
         if self.frozen().exists():
             raise _refuse(f"A {self.model._meta.verbose_name}")
         return super().delete()
-
-    delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -93,6 +104,7 @@ class BankContent(models.Model):
 
     def _is_frozen(self) -> bool:
         qs = type(self)._default_manager.all()
+        assert isinstance(qs, BankContentQuerySet)
         parent_id = getattr(self, self.parent_field + "_id")
         under_frozen_parent = LensVersion.objects.filter(
             **{qs.parent_lookup: parent_id, "status__in": FROZEN_STATUSES}
@@ -102,21 +114,26 @@ class BankContent(models.Model):
         )
 
 
-def _content_queryset(path: str, parent: str) -> type[BankContentQuerySet]:
-    return type(
-        "ContentQuerySet",
-        (BankContentQuerySet,),
-        {"version_path": path, "parent_lookup": parent, "__module__": __name__},
-    )
+class PillarQuerySet(BankContentQuerySet):
+    version_path, parent_lookup = "version", "pk"
+
+
+class QuestionQuerySet(BankContentQuerySet):
+    version_path, parent_lookup = "pillar__version", "pillars"
+
+
+class QuestionPartQuerySet(BankContentQuerySet):
+    """Choices and risk rules."""
+
+    version_path, parent_lookup = "question__pillar__version", "pillars__questions"
 
 
 class LensQuerySet(models.QuerySet):
+    @queryset_only
     def delete(self):
         if LensVersion.objects.filter(lens__in=self, status__in=FROZEN_STATUSES).exists():
             raise _refuse("A lens with a published version")
         return super().delete()
-
-    delete.queryset_only = True
 
 
 class Lens(models.Model):
@@ -141,6 +158,7 @@ class Lens(models.Model):
 
 
 class LensVersionQuerySet(models.QuerySet):
+    @queryset_only
     def update(self, **kwargs):
         # The one change a published version accepts is its lifecycle status
         # (published <-> deprecated); publishing a draft is an update of draft rows.
@@ -149,14 +167,11 @@ class LensVersionQuerySet(models.QuerySet):
             raise _refuse("A lens version")
         return super().update(**kwargs)
 
-    update.queryset_only = True
-
+    @queryset_only
     def delete(self):
         if self.filter(status__in=FROZEN_STATUSES).exists():
             raise _refuse("A lens version")
         return super().delete()
-
-    delete.queryset_only = True
 
 
 class LensVersion(models.Model):
@@ -228,7 +243,7 @@ class Pillar(BankContent):
     name = models.CharField(max_length=128)
     order = models.PositiveIntegerField(default=0)
 
-    objects = _content_queryset("version", "pk").as_manager()
+    objects = PillarQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -248,7 +263,7 @@ class Question(BankContent):
     helpful_resource_url = models.URLField(max_length=2048, blank=True)
     order = models.PositiveIntegerField(default=0)
 
-    objects = _content_queryset("pillar__version", "pillars").as_manager()
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["pillar__order", "order", "id"]
@@ -282,7 +297,7 @@ class Choice(BankContent):
     is_none = models.BooleanField('"None of these"', default=False)
     order = models.PositiveIntegerField(default=0)
 
-    objects = _content_queryset("question__pillar__version", "pillars__questions").as_manager()
+    objects = QuestionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -299,7 +314,7 @@ class RiskRule(BankContent):
     risk = models.CharField(max_length=16, choices=choices(RULE_RISK_LABELS))
     order = models.PositiveIntegerField(default=0)
 
-    objects = _content_queryset("question__pillar__version", "pillars__questions").as_manager()
+    objects = QuestionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]

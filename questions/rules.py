@@ -98,19 +98,24 @@ class Default:
 Node = Ref | Not | And | Or | Default
 
 
+def _after_space(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)  # \s* always matches
+    return match.end() if match else pos
+
+
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
     """Tokens as (kind, value, position). Linear in ``len(text)``: each step matches at the
     current position and never copies the rest of the text."""
     tokens: list[tuple[str, str, int]] = []
     end = len(text)
-    pos = _SPACE.match(text).end()
+    pos = _after_space(text, 0)
     while pos < end:
         match = _TOKEN.match(text, pos)
         if not match:
             raise RuleError(f"unexpected character {text[pos]!r}", pos)
         kind = "op" if match.group("op") else "id"
         tokens.append((kind, match.group(kind), pos))
-        pos = _SPACE.match(text, match.end()).end()
+        pos = _after_space(text, match.end())
     return tokens
 
 

@@ -33,7 +33,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
-from reviews.models import ConsolidatedReport, GrantedRole, Membership, Role, Team, Workload
+from reviews.models import (
+    ConsolidatedReport,
+    GrantedRole,
+    Membership,
+    Role,
+    Team,
+    Workload,
+    WorkloadQuerySet,
+)
 
 VIEW = "view"
 EDIT = "edit"
@@ -66,8 +74,9 @@ def require_methods(*methods: str):
         def wrapped(request: HttpRequest, *args, **kwargs):
             if request.method not in methods:
                 workload_id = kwargs.get("workload_id")
-                visible = Workload.objects.visible_to(request.user).filter(pk=workload_id)
-                if workload_id is not None and not visible.exists():
+                if workload_id is not None and not (
+                    Workload.objects.visible_to(request.user).filter(pk=workload_id).exists()
+                ):
                     raise Http404("No such workload")
                 consolidated_id = kwargs.get("consolidated_id")
                 if consolidated_id is not None:
@@ -100,7 +109,7 @@ def can(user, workload: Workload, action: str, *, role: str | None = None) -> bo
 
 
 def get_workload_or_404(
-    user, workload_id: int, action: str = VIEW, *, queryset: QuerySet[Workload] | None = None
+    user, workload_id: int, action: str = VIEW, *, queryset: WorkloadQuerySet | None = None
 ) -> Workload:
     """The workload if ``user`` may see it (404 otherwise) and may do ``action`` (403 otherwise).
 

@@ -87,8 +87,14 @@ class LensReviewInline(admin.TabularInline):
 
     model = LensReview
     extra = 0
-    fields = ["lens_version", "position", "added_by", "added_at", "removed_at", "high_count"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "lens_version",
+        "position",
+        "added_by",
+        "added_at",
+        "removed_at",
+        "high_count",
+    )
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -113,11 +119,10 @@ class ReportAdmin(admin.ModelAdmin):
     search_fields = ["workload__name"]
     list_select_related = ["workload", "milestone"]
     # No "file" field: reports have no public URL (MEDIA_URL is unset), so show the name only.
-    fields = [
+    fields = readonly_fields = (
         "workload", "milestone", "requested_by", "status", "attempts", "error",
         "created_at", "queued_at", "started_at", "finished_at", "stored_file", "size", "checksum",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     actions = ["retry_failed"]
 
     @admin.display(description="file")

@@ -19,7 +19,7 @@ from reviews.vocab import Risk
 
 # The same colours as static/css/app.css (.risk-*). Numbers are written in near-black, not in
 # these colours, so they stay readable whatever the series colour.
-COLOURS = {
+COLOURS: dict[str, str] = {
     Risk.HIGH: "#b02a37",
     Risk.MEDIUM: "#a65a00",
     Risk.LOW: "#4a6a8a",
@@ -38,7 +38,9 @@ ORDER = (
 FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 
 
-def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+def _svg(
+    chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]
+) -> SafeString:
     return mark_safe(  # noqa: S308 - every interpolated text below goes through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="{FONT}" '

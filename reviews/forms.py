@@ -34,8 +34,8 @@ class RegionsField(forms.CharField):
             return ", ".join(value)
         return value
 
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # text in, list out
+        text = super().to_python(value) or ""
         regions = [part.strip() for part in text.split(",")]
         return list(dict.fromkeys(r for r in regions if r))
 
@@ -61,8 +61,8 @@ class AccountIdsField(forms.CharField):
             return ", ".join(value)
         return value
 
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # text in, list out
+        text = super().to_python(value) or ""
         return list(dict.fromkeys(part for part in re.split(r"[\s,;]+", text) if part))
 
     def validate(self, value: list[str]) -> None:
@@ -138,14 +138,17 @@ class WorkloadForm(forms.ModelForm):
             teams = Team.objects.active()
             if not user.is_staff:
                 teams = teams.filter(memberships__user=user, memberships__role=Role.ARCHITECT)
-            self.fields["team"].queryset = teams
-            self.fields["team"].help_text = "One of your teams where you are an architect."
-            self.fields["lens_version"].queryset = published_versions()
+            team_field, lens_field = self.fields["team"], self.fields["lens_version"]
+            assert isinstance(team_field, forms.ModelChoiceField)
+            assert isinstance(lens_field, forms.ModelChoiceField)
+            team_field.queryset = teams
+            team_field.help_text = "One of your teams where you are an architect."
+            lens_field.queryset = published_versions()
             if not self.is_bound:
                 self.initial.setdefault("lens_version", default_lens_version())
             # Render each option list from one query (validation still uses the queryset).
-            for name in ("team", "lens_version"):
-                self.fields[name].choices = list(iter(self.fields[name].choices))
+            for field in (team_field, lens_field):
+                field.choices = list(field.iterator(field))
         else:
             # Team and lens stay fixed after creation; the lens moves only by an upgrade.
             del self.fields["team"]
@@ -177,7 +180,7 @@ class WorkloadForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         name = cleaned.get("name")
         team = cleaned.get("team") if self.instance.pk is None else self.instance.team
         if name and team:
@@ -252,8 +255,10 @@ class AnswerForm(forms.Form):
         self.none_choice = next((c for c in choices if c.is_none), None)
         # Refs outside the bank are accepted here and refused by the service with a message
         # naming them, so the form and the service agree on one wording.
-        self.fields["selected"].valid_value = lambda value: True
-        self.fields["selected"].choices = [(c.ref, c.title) for c in choices]
+        selected = self.fields["selected"]
+        assert isinstance(selected, forms.MultipleChoiceField)
+        selected.valid_value = lambda value: True  # type: ignore[method-assign]
+        selected.choices = [(c.ref, c.title) for c in choices]
         self.rows = []
         for i, choice in enumerate(self.practices):
             na = f"na_{i}"

@@ -208,6 +208,8 @@ class Workload(RiskCounts):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Not a column: the viewer's role, annotated by reviews.access.get_workload_or_404.
+    user_role: str | None
 
     objects = WorkloadQuerySet.as_manager()
 

@@ -54,10 +54,10 @@ class StaticOnlyURLFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url == f"{LOGO_SCHEME}:" and settings.ARCHREVIEW_ORG_LOGO:
             # The one file the operator named in ARCHREVIEW_ORG_LOGO (checked at start-up).
-            path = settings.ARCHREVIEW_ORG_LOGO
-            with open(path, "rb") as handle:
+            logo = settings.ARCHREVIEW_ORG_LOGO
+            with open(logo, "rb") as handle:
                 body = handle.read(512 * 1024 + 1)
-            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            content_type = mimetypes.guess_type(logo)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body[: 512 * 1024], {"Content-Type": content_type})
         prefix = f"{STATIC_SCHEME}:"
         if not url.startswith(prefix):

@@ -67,7 +67,7 @@ def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, d
     return {
         loader.lens_key(row["lens_review__lens_id"])
         + ":"
-        + scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): row
+        + scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): dict(row)
         for row in rows
     }
 

@@ -141,8 +141,8 @@ class WorkloadResult:
 
 
 # --- Scoring ----------------------------------------------------------------------------------
-def _native_question(question: Question, answer: AnswerState) -> tuple[str, dict[str, str | None]]:
-    missing: dict[str, str | None] = {}
+def _native_question(question: Question, answer: AnswerState) -> tuple[str, dict[str, str]]:
+    missing: dict[str, str] = {}
     for practice in question.practices:
         if practice.is_none or practice.ref in answer.practices_not_applicable:
             continue
@@ -153,14 +153,12 @@ def _native_question(question: Question, answer: AnswerState) -> tuple[str, dict
     return max(missing.values(), key=lambda r: _SEVERITY[r]), missing
 
 
-def _imported_question(
-    question: Question, answer: AnswerState
-) -> tuple[str, dict[str, str | None]]:
+def _imported_question(question: Question, answer: AnswerState) -> tuple[str, dict[str, str]]:
     satisfied = answer.selected | answer.practices_not_applicable
     risk = _RULE_RISK[rule_engine.evaluate(question.rules, satisfied)]
     real = [p for p in question.practices if not p.is_none]
     all_refs = frozenset(p.ref for p in real) | answer.practices_not_applicable
-    missing: dict[str, str | None] = {}
+    missing: dict[str, str] = {}
     for practice in real:
         if practice.ref in satisfied:
             continue
@@ -465,11 +463,13 @@ def compare_results(before: WorkloadResult, after: WorkloadResult) -> tuple[Ques
         risk_a, risk_b = (a.risk if a else None), (b.risk if b else None)
         if risk_a == risk_b and not gained and not lost:
             continue
+        either = b or a
+        assert either is not None  # every key comes from one side or the other
         changes.append(
             QuestionChange(
                 pillar_ref=key[0],
                 question_ref=key[1],
-                title=(b or a).title,
+                title=either.title,
                 risk_before=risk_a,
                 risk_after=risk_b,
                 newly_followed=gained,

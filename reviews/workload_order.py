@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.expressions import Combinable, OrderBy
+from django.db.models.expressions import BaseExpression, Combinable, OrderBy
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
 ACTIVE = Q(archived_at__isnull=True)
@@ -50,8 +50,8 @@ SCORE_DESCENDING = Coalesce(_SCORE, -1, output_field=models.FloatField())
 @dataclass(frozen=True, slots=True)
 class Sort:
     label: str
-    ascending: object  # the key expression for an ascending sort
-    descending: object  # ... and for a descending one (differs only for the score)
+    ascending: F | BaseExpression  # the key expression for an ascending sort
+    descending: F | BaseExpression  # ... and for a descending one (differs only for the score)
 
 
 SORTS: dict[str, Sort] = {

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from accounts.audit import audit_record
 from questions.models import Lens
 from reviews import access
 from reviews.audit_actions import ReviewAction
+from reviews.http import AppRequest
 from reviews.models import ConsolidatedReport, Team, Workload
 from reviews.services.consolidated import (
     ReportLimitReached,
@@ -100,7 +101,7 @@ def _team(filters: DashboardFilters, teams: list[Team]) -> Team | None:
 
 @login_required
 @access.require_methods("GET", "HEAD", "POST")
-def consolidated_new(request: HttpRequest) -> HttpResponse:
+def consolidated_new(request: AppRequest) -> HttpResponse:
     """Pick the workloads (ticked, or every one the filters match) and request the report."""
     teams = list(access.teams_for_consolidated(request.user).order_by("name"))
     if not teams:
@@ -204,7 +205,7 @@ def _query(params: QueryDict) -> str:
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def consolidated_list(request: HttpRequest) -> HttpResponse:
+def consolidated_list(request: AppRequest) -> HttpResponse:
     """The consolidated reports of the teams the user leads (admins: every team's)."""
     teams = access.teams_for_consolidated(request.user)
     reports = list(
@@ -221,7 +222,7 @@ def consolidated_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def consolidated_detail(request: HttpRequest, consolidated_id: int) -> HttpResponse:
+def consolidated_detail(request: AppRequest, consolidated_id: int) -> HttpResponse:
     report = access.get_consolidated_or_404(request.user, consolidated_id)
     return render(
         request, "reviews/consolidated/detail.html", {"nav": "consolidated", "report": report}
@@ -230,7 +231,7 @@ def consolidated_detail(request: HttpRequest, consolidated_id: int) -> HttpRespo
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def consolidated_status(request: HttpRequest, consolidated_id: int) -> HttpResponse:
+def consolidated_status(request: AppRequest, consolidated_id: int) -> HttpResponse:
     """The status fragment htmx polls every 2 s while the report is queued or rendering."""
     report = access.get_consolidated_or_404(request.user, consolidated_id)
     return render(request, "reviews/consolidated/_status.html", {"report": report})
@@ -238,7 +239,7 @@ def consolidated_status(request: HttpRequest, consolidated_id: int) -> HttpRespo
 
 @login_required
 @access.require_methods("POST")
-def consolidated_retry_view(request: HttpRequest, consolidated_id: int) -> HttpResponse:
+def consolidated_retry_view(request: AppRequest, consolidated_id: int) -> HttpResponse:
     report = access.get_consolidated_or_404(request.user, consolidated_id)
     retried = consolidated_retry(report=report, actor=request.user, request=request)
     if request.htmx:
@@ -257,7 +258,7 @@ CONTENT_TYPES = {
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def consolidated_download(request: HttpRequest, consolidated_id: int, fmt: str) -> FileResponse:
+def consolidated_download(request: AppRequest, consolidated_id: int, fmt: str) -> FileResponse:
     """Streams one of a ready report's files to the team's leads and admins."""
     report = access.get_consolidated_or_404(request.user, consolidated_id)
     file = getattr(report, f"{fmt}_file")

@@ -15,17 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.onboarding import next_steps
+from reviews.http import AppRequest
 from reviews.models import Team, Workload
 from reviews.search import WorkloadSearch, search_context
 from reviews.workload_order import SORTS, workload_ordering
@@ -77,7 +78,15 @@ class Rows:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, key: slice) -> list[DashboardRow]:
+    @overload
+    def __getitem__(self, key: int) -> DashboardRow: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[DashboardRow]: ...
+
+    def __getitem__(self, key: int | slice) -> DashboardRow | list[DashboardRow]:
+        if isinstance(key, int):
+            return DashboardRow.of(self.workloads[key])
         return [DashboardRow.of(w) for w in self.workloads[key]]
 
     def __iter__(self) -> Iterator[DashboardRow]:
@@ -177,14 +186,14 @@ def _page_links(page: Page) -> list[dict[str, Any]]:
     paginator = page.paginator
     return [
         {"ellipsis": True}
-        if n == paginator.ELLIPSIS
+        if not isinstance(n, int)  # paginator.ELLIPSIS
         else {"number": n, "current": n == page.number}
         for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     ]
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AppRequest) -> HttpResponse:
     filters = DashboardFilters.from_query(request.GET)
     teams = visible_teams(request.user)
     workloads = filters.apply(workloads_of_teams(request.user, [pk for pk, _ in teams]))

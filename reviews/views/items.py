@@ -14,13 +14,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from questions.vocab import choices
 from reviews import access, exports, items_queries
+from reviews.http import AppRequest
 from reviews.items_queries import ItemFilters
 from reviews.labels import ITEM_STATUS_LABELS
 from reviews.models import ImprovementItem, Membership, Workload
@@ -70,7 +72,9 @@ class ItemForm(forms.Form):
     def __init__(self, *args, members, inline: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.members = {u.pk: u for u in members}
-        self.fields["owner"].choices = [("", "Nobody yet")] + [
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = [("", "Nobody yet")] + [
             (u.pk, u.get_full_name() or u.username) for u in members
         ]
         if inline:
@@ -126,7 +130,7 @@ def _row_context(request, workload, item, form=None, members=None) -> dict:
 
 
 @login_required
-def workload_items(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_items(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     filters = ItemFilters.from_query(request.GET)
     items = list(
@@ -161,7 +165,7 @@ def workload_items(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 @login_required
 @access.require_methods("GET", "POST")
-def item_detail(request: HttpRequest, workload_id: int, item_id: int) -> HttpResponse:
+def item_detail(request: AppRequest, workload_id: int, item_id: int) -> HttpResponse:
     action = access.ITEMS if request.method == "POST" else access.VIEW
     workload = access.get_workload_or_404(request.user, workload_id, action)
     item = _item_or_404(workload, item_id)
@@ -227,7 +231,7 @@ def item_detail(request: HttpRequest, workload_id: int, item_id: int) -> HttpRes
     )
 
 
-def _team_context(request: HttpRequest, filters: ItemFilters, title: str, nav: str) -> dict:
+def _team_context(request: AppRequest, filters: ItemFilters, title: str, nav: str) -> dict:
     items = items_queries.ordered(
         filters.apply(items_queries.items_visible_to(request.user), user=request.user)
     ).select_related("owner", "question", "workload")
@@ -254,7 +258,7 @@ def _team_context(request: HttpRequest, filters: ItemFilters, title: str, nav: s
 
 
 @login_required
-def item_list(request: HttpRequest) -> HttpResponse:
+def item_list(request: AppRequest) -> HttpResponse:
     filters = ItemFilters.from_query(request.GET)
     return render(
         request,
@@ -264,7 +268,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_items(request: HttpRequest) -> HttpResponse:
+def my_items(request: AppRequest) -> HttpResponse:
     filters = ItemFilters.from_query(request.GET, owner="me")
     return render(
         request, "reviews/items/list.html", _team_context(request, filters, "My items", "my_items")
@@ -322,7 +326,7 @@ def _export_rows(items, today):
 
 
 @login_required
-def item_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def item_export(request: AppRequest, fmt: str) -> HttpResponseBase:
     """The filtered items as CSV or JSON, streamed from a server-side cursor."""
     from django.db.models import F
 
@@ -355,7 +359,7 @@ def item_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @login_required
-def item_reminders(request: HttpRequest) -> HttpResponse:
+def item_reminders(request: AppRequest) -> HttpResponse:
     """The daily reminder mail: on by default, each user may turn it off (and on again)."""
     from reviews.models import ReminderOptOut
 

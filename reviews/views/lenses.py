@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from questions.models import LensVersion
 from reviews import access
 from reviews.forms import LensVersionChoiceField
+from reviews.http import AppRequest
 from reviews.models import LensReview, Workload
 from reviews.services.lens_reviews import (
     addable_versions,
@@ -35,6 +36,7 @@ class LensAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         versions = addable_versions(workload)
         field = self.fields["lens_version"]
+        assert isinstance(field, forms.ModelChoiceField)
         field.queryset = LensVersion.objects.filter(pk__in=[v.pk for v in versions])
         field.choices = [(v.pk, field.label_from_instance(v)) for v in versions]
 
@@ -53,7 +55,7 @@ def _lens_review_or_404(workload: Workload, lens_review_id: int) -> LensReview:
 
 @login_required
 @access.require_methods("POST")
-def lens_review_add_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+def lens_review_add_view(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     form = LensAddForm(request.POST, workload=workload)
     if form.is_valid():
@@ -71,7 +73,7 @@ def lens_review_add_view(request: HttpRequest, workload_id: int) -> HttpResponse
 
 @login_required
 def lens_review_remove_view(
-    request: HttpRequest, workload_id: int, lens_review_id: int
+    request: AppRequest, workload_id: int, lens_review_id: int
 ) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     lens_review = _lens_review_or_404(workload, lens_review_id)
@@ -96,7 +98,7 @@ def lens_review_remove_view(
 
 @login_required
 def lens_review_upgrade_view(
-    request: HttpRequest, workload_id: int, lens_review_id: int
+    request: AppRequest, workload_id: int, lens_review_id: int
 ) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     lens_review = _lens_review_or_404(workload, lens_review_id)

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from reviews import access, charts, loader, scoring
+from reviews.http import AppRequest
 from reviews.models import Milestone, MilestoneLens
 from reviews.services.milestones import MAX_MILESTONES, NAME_MAX, milestone_create
 from reviews.views.summary import lens_rows, summary_context
@@ -37,7 +38,7 @@ def _with_lenses(milestones):
     )
 
 
-def _context(request: HttpRequest, workload, form: MilestoneForm | None = None) -> dict:
+def _context(request: AppRequest, workload, form: MilestoneForm | None = None) -> dict:
     milestones = list(
         _with_lenses(Milestone.objects.filter(workload=workload))
         .select_related("created_by")
@@ -94,14 +95,14 @@ def _context(request: HttpRequest, workload, form: MilestoneForm | None = None) 
 
 
 @login_required
-def milestone_list(request: HttpRequest, workload_id: int) -> HttpResponse:
+def milestone_list(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     return render(request, "reviews/milestones/list.html", _context(request, workload))
 
 
 @login_required
 @access.require_methods("POST")
-def milestone_new(request: HttpRequest, workload_id: int) -> HttpResponse:
+def milestone_new(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     form = MilestoneForm(request.POST)
     if form.is_valid():
@@ -136,7 +137,7 @@ def _milestone_or_404(workload, pk: int) -> Milestone:
 
 
 @login_required
-def milestone_detail(request: HttpRequest, workload_id: int, pk: int) -> HttpResponse:
+def milestone_detail(request: AppRequest, workload_id: int, pk: int) -> HttpResponse:
     """The review as it was when the milestone was taken, from its snapshot alone."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     milestone = _milestone_or_404(workload, pk)
@@ -184,7 +185,7 @@ def _lens_rows(before_parts, after_parts) -> list[dict]:
 
 
 @login_required
-def milestone_compare(request: HttpRequest, workload_id: int) -> HttpResponse:
+def milestone_compare(request: AppRequest, workload_id: int) -> HttpResponse:
     """Two milestones, or a milestone and now: what changed per question."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     milestones = list(

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from questions.models import Choice, LensVersion, Question
 from reviews import access, loader
 from reviews.forms import AnswerForm, describe_state
+from reviews.http import AppRequest
 from reviews.labels import RISK_LABELS
 from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save, answer_state
@@ -234,7 +235,7 @@ def upgrades_for(nav: Navigation) -> list[tuple[LensReview, LensVersion]]:
     return newer_versions([lens.lens_review for lens in nav.lenses])
 
 
-def _wrong_lens(request: HttpRequest, workload: Workload) -> HttpResponse:
+def _wrong_lens(request: AppRequest, workload: Workload) -> HttpResponse:
     return render(
         request,
         "reviews/questionnaire/wrong_lens.html",
@@ -262,7 +263,7 @@ def _conflict_context(form: AnswerForm, current: Answer | None) -> dict[str, Any
 
 
 def _saved_response(
-    request: HttpRequest, workload: Workload, question: Question, answer: Answer
+    request: AppRequest, workload: Workload, question: Question, answer: Answer
 ) -> HttpResponse:
     go = request.POST.get("go")
     if go in ("next", "previous") or not request.htmx:
@@ -293,7 +294,7 @@ def _saved_response(
 
 
 def _saved_only_response(
-    request: HttpRequest, workload: Workload, question: Question, answer: Answer
+    request: AppRequest, workload: Workload, question: Question, answer: Answer
 ) -> HttpResponse:
     """ "Saved", the new version and a reload link, built without the database."""
     url = reverse(
@@ -311,7 +312,7 @@ def _saved_only_response(
 
 
 @login_required
-def question_page(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
+def question_page(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
     workload = access.get_workload_or_404(request.user, workload_id, action)
     question = _question_or_none(workload, question_id, saving=request.method == "POST")
@@ -393,7 +394,7 @@ def question_page(request: HttpRequest, workload_id: int, question_id: int) -> H
 
 
 @login_required
-def question_history(request: HttpRequest, workload_id: int, question_id: int) -> HttpResponse:
+def question_history(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     question = _question_or_none(workload, question_id)
     if question is None:
@@ -422,7 +423,7 @@ def question_history(request: HttpRequest, workload_id: int, question_id: int) -
 
 
 @login_required
-def workload_overview(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_overview(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     nav = navigation_for(workload)
     can_edit = access.can(request.user, workload, access.EDIT, role=workload.user_role)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from accounts.audit import audit_record
 from reviews import access
 from reviews.audit_actions import ReviewAction
+from reviews.http import AppRequest
 from reviews.models import Milestone, Report, Workload
 from reviews.services.reports import ReportLimitReached, report_request, report_retry
 
@@ -35,7 +36,9 @@ class ReportRequestForm(forms.Form):
 
     def __init__(self, *args, workload: Workload, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = Milestone.objects.filter(workload=workload).only(
+        field = self.fields["milestone"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Milestone.objects.filter(workload=workload).only(
             "pk", "name", "created_at", "workload_id"
         )
 
@@ -49,7 +52,7 @@ def _report_or_404(workload: Workload, report_id: int) -> Report:
     return report
 
 
-def _panel_context(request: HttpRequest, workload: Workload, form=None) -> dict:
+def _panel_context(request: AppRequest, workload: Workload, form=None) -> dict:
     reports = list(
         Report.objects.filter(workload=workload).select_related("milestone")[:RECENT_REPORTS]
     )
@@ -64,7 +67,7 @@ def _panel_context(request: HttpRequest, workload: Workload, form=None) -> dict:
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
+def report_list(request: AppRequest, workload_id: int) -> HttpResponse:
     """The reports page: the panel without JavaScript, and what the panel loads with htmx."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     context = _panel_context(request, workload)
@@ -75,9 +78,10 @@ def report_list(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 @login_required
 @access.require_methods("POST")
-def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+def report_request_view(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     form = ReportRequestForm(request.POST, workload=workload)
+    shown: ReportRequestForm | None = form  # None: a fresh form (the request went through)
     status = 422
     if form.is_valid():
         asked_at = timezone.now()
@@ -103,16 +107,16 @@ def report_request_view(request: HttpRequest, workload_id: int) -> HttpResponse:
                     "reachable; this page shows when it is ready.",
                 )
                 return redirect("reviews:report_list", workload_id=workload.pk)
-            form = None
-    if form is None:
+            shown = None
+    if shown is None:
         status = 200
     template = "reviews/reports/_panel_body.html" if request.htmx else "reviews/reports/list.html"
-    return render(request, template, _panel_context(request, workload, form), status=status)
+    return render(request, template, _panel_context(request, workload, shown), status=status)
 
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def report_status(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
+def report_status(request: AppRequest, workload_id: int, report_id: int) -> HttpResponse:
     """The status fragment htmx polls every 2 s while the report is queued or rendering."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     report = _report_or_404(workload, report_id)
@@ -126,7 +130,7 @@ def report_status(request: HttpRequest, workload_id: int, report_id: int) -> Htt
 
 @login_required
 @access.require_methods("POST")
-def report_retry_view(request: HttpRequest, workload_id: int, report_id: int) -> HttpResponse:
+def report_retry_view(request: AppRequest, workload_id: int, report_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.MILESTONE)
     report = _report_or_404(workload, report_id)
     if not report_retry(report=report, actor=request.user, request=request) and not request.htmx:
@@ -147,7 +151,7 @@ def download_filename(workload: Workload, report: Report) -> str:
 
 @login_required
 @access.require_methods("GET", "HEAD")
-def report_download(request: HttpRequest, workload_id: int, report_id: int) -> FileResponse:
+def report_download(request: AppRequest, workload_id: int, report_id: int) -> FileResponse:
     """Streams a ready report to members of the workload's team and admins (404 otherwise)."""
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     report = _report_or_404(workload, report_id)

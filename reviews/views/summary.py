@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from questions.models import Question
 from reviews import access, charts, loader, scoring
+from reviews.http import AppRequest
 from reviews.labels import RISK_LABELS
 from reviews.models import LensReview
 from reviews.services.workloads import workload_pillars, workload_set_pillar_priorities
@@ -72,7 +73,7 @@ def summary_context(workload, result: scoring.WorkloadResult) -> dict:
 
 
 @login_required
-def workload_summary(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_summary(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     parts = loader.lens_parts(loader.review_for_workload(workload))
     result = scoring.combine_results(parts, workload.pillar_priorities or ())
@@ -85,7 +86,7 @@ def workload_summary(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 @login_required
 @access.require_methods("POST")
-def pillar_priorities_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+def pillar_priorities_view(request: AppRequest, workload_id: int) -> HttpResponse:
     """Move one pillar up or down the workload's priorities (buttons, no JavaScript needed)."""
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     order = [ref for ref, _ in workload_pillars(workload)]
@@ -103,7 +104,7 @@ def pillar_priorities_view(request: HttpRequest, workload_id: int) -> HttpRespon
 
 
 @login_required
-def workload_plan(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_plan(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
     result = loader.result_for_workload(workload)
     risk = request.GET.get("risk", "")

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.onboarding import next_steps
 from reviews import access
 from reviews.forms import WorkloadForm
+from reviews.http import AppRequest
 from reviews.models import LensReview, Membership, Role, Workload
 from reviews.search import WorkloadSearch, search_context
 from reviews.services.workloads import workload_archive, workload_create, workload_update
 
 
 @login_required
-def workload_list(request: HttpRequest) -> HttpResponse:
+def workload_list(request: AppRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     search = WorkloadSearch.from_query(request.GET)
     visible = (
@@ -59,10 +61,12 @@ def workload_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def workload_new(request: HttpRequest) -> HttpResponse:
+def workload_new(request: AppRequest) -> HttpResponse:
     # A POST with no fields at all is still a submission and gets the form's messages.
     form = WorkloadForm(request.POST if request.method == "POST" else None, user=request.user)
-    if not form.fields["team"].choices:
+    team_field = form.fields["team"]
+    assert isinstance(team_field, forms.ModelChoiceField)
+    if not team_field.choices:
         if not request.user.is_staff:
             raise PermissionDenied("Only architects create workloads.")
         # An admin before the first team: say so instead of an empty, required Team box.
@@ -90,7 +94,7 @@ def workload_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def workload_edit(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_edit(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     form = WorkloadForm(
         request.POST if request.method == "POST" else None, instance=workload, user=request.user
@@ -114,7 +118,7 @@ def workload_edit(request: HttpRequest, workload_id: int) -> HttpResponse:
 
 
 @login_required
-def workload_archive_view(request: HttpRequest, workload_id: int) -> HttpResponse:
+def workload_archive_view(request: AppRequest, workload_id: int) -> HttpResponse:
     workload = access.get_workload_or_404(request.user, workload_id, access.EDIT)
     if request.method == "POST":
         archive = request.POST.get("archive", "1") != "0"
