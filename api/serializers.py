@@ -7,10 +7,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from questions import vocab
 from questions.models import LensVersion
-from reviews.labels import ITEM_STATUS_LABELS
 from reviews.models import (
+    ITEM_STATUS_CHOICES,
     ImprovementItem,
     LensReview,
     Milestone,
@@ -502,7 +501,7 @@ class ItemUpdateSerializer(serializers.Serializer):
     )
     due_date = serializers.DateField(allow_null=True, required=False)
     status = serializers.ChoiceField(
-        choices=vocab.choices(ITEM_STATUS_LABELS),
+        choices=ITEM_STATUS_CHOICES,
         required=False,
         help_text="risk_accepted: leads only, with accepted_reason and accepted_until.",
     )

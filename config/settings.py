@@ -437,7 +437,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ItemStatusEnum": "reviews.models.ImprovementItem.Status"},
+    "ENUM_NAME_OVERRIDES": {"ItemStatusEnum": "reviews.models.ITEM_STATUS_CHOICES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",

@@ -417,6 +417,10 @@ class Report(models.Model):
         return f"Report {self.pk} for {self.workload} ({self.status})"
 
 
+# Also the API schema's ItemStatusEnum (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+ITEM_STATUS_CHOICES = choices(ITEM_STATUS_LABELS)
+
+
 class ImprovementItem(models.Model):
     """One best practice at risk in a review: who fixes it, by when, and where it stands.
 
@@ -451,7 +455,7 @@ class ImprovementItem(models.Model):
     )
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(
-        max_length=16, choices=choices(ITEM_STATUS_LABELS), default=ItemStatus.NOT_STARTED.value
+        max_length=16, choices=ITEM_STATUS_CHOICES, default=ItemStatus.NOT_STARTED.value
     )
     notes = models.TextField(max_length=2084, blank=True)
     link = models.URLField("ticket link", max_length=2048, blank=True)

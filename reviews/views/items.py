@@ -20,12 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from questions.vocab import choices
 from reviews import access, exports, items_queries
 from reviews.http import AppRequest
 from reviews.items_queries import ItemFilters
-from reviews.labels import ITEM_STATUS_LABELS
-from reviews.models import ImprovementItem, Membership, Workload
+from reviews.models import ITEM_STATUS_CHOICES, ImprovementItem, Membership, Workload
 from reviews.services.items import ACCEPT_REASON_MAX, NOTES_MAX, item_update
 
 Status = ImprovementItem.Status
@@ -41,7 +39,7 @@ class ItemForm(forms.Form):
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    status = forms.ChoiceField(choices=choices(ITEM_STATUS_LABELS))
+    status = forms.ChoiceField(choices=ITEM_STATUS_CHOICES)
     notes = forms.CharField(
         max_length=NOTES_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
