@@ -72,6 +72,7 @@ def sweep_reports() -> None:
 def expire_reports() -> None:
     """Periodic (celery beat): remove old report files (see ``report_retention``)."""
     report_retention.report_expire()
+    report_retention.consolidated_expire()
 
 
 @shared_task(ignore_result=True)

@@ -381,3 +381,42 @@ def test_the_pdf_has_the_overview_top_risks_and_overdue_items(lead, workloads):
     assert data["top_risks"] and data["top_risks"][0]["practice"] in text
     assert "Rotate the keys" in text and "3 days overdue" in text
     assert [i["practice"] for i in data["overdue_items"]] == ["Rotate the keys"]
+
+
+def test_retention_removes_the_files_of_old_consolidated_reports_beyond_the_teams_last_n(
+    lead, workloads, settings, media_root, client_for
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from reviews.tasks import expire_reports
+
+    settings.REPORT_KEEP_LAST = 1
+    settings.REPORT_KEEP_DAYS = 30
+
+    def ready(team, days_old: int) -> ConsolidatedReport:
+        report = ConsolidatedReport.objects.create(team=team, workload_ids=[1], status=Status.READY)
+        names = {
+            f"{kind}_file": default_storage.save(
+                f"consolidated/{team.pk}/consolidated-{report.pk}.{kind}", ContentFile(b"x")
+            )
+            for kind in ("pdf", "json", "csv")
+        }
+        created = timezone.now() - dt.timedelta(days=days_old)
+        ConsolidatedReport.objects.filter(pk=report.pk).update(created_at=created, **names)
+        report.refresh_from_db()
+        return report
+
+    old, newer = ready(lead.team, 60), ready(lead.team, 40)
+    other_team = ready(factories.TeamFactory(), 90)  # its team's last one: kept
+
+    expire_reports()  # the beat task
+
+    old.refresh_from_db()
+    assert old.status == Status.EXPIRED and not old.pdf_file and not old.csv_file
+    assert not list((media_root / f"consolidated/{lead.team_id}").glob(f"consolidated-{old.pk}.*"))
+    for kept in (newer, other_team):
+        kept.refresh_from_db()
+        assert kept.status == Status.READY and default_storage.exists(kept.json_file.name)
+    pdf_url = reverse("reviews:consolidated_pdf", args=[old.pk])
+    assert client_for(lead.user).get(pdf_url).status_code == 404
