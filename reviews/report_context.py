@@ -78,6 +78,33 @@ def _result_for(workload: Workload, milestone: Milestone | None) -> scoring.Work
     return loader.result_for_workload(workload)
 
 
+def _lens_rows(result: scoring.WorkloadResult, versions: list[LensVersion]) -> list[dict[str, Any]]:
+    """Each lens's counts in the chart's order and its score, from the combined result (its
+    pillar ids start with the lens key), then a total row: no query and no scoring."""
+    rows = []
+    for version in versions:
+        prefix = f"{loader.lens_key(version.lens_id)}:"
+        counts = scoring.sum_counts(p.counts for p in result.pillars if p.ref.startswith(prefix))
+        rows.append(
+            {
+                "name": version.name,
+                "version": version.number,
+                "counts": [counts[risk] for risk in charts.ORDER],
+                "score": scoring.score_from_counts(counts),
+            }
+        )
+    rows.append(
+        {
+            "name": "Total",
+            "version": None,
+            "counts": [result.counts.get(risk, 0) for risk in charts.ORDER],
+            "score": result.score,
+            "total": True,
+        }
+    )
+    return rows
+
+
 def _risk_chart(counts: dict[str, int]) -> str:
     # The summary page's chart, so the report and the page show the same picture; without its
     # numbers, which the summary's sentence gives (each number is said once).
@@ -297,6 +324,7 @@ def build_context(
             for pillar in result.pillars
         ],
         "pillar_columns": [RISK_LABELS[risk] for risk in charts.ORDER],
+        "lens_rows": _lens_rows(result, versions),
         "delta": _delta(_previous_milestone(workload, milestone), result),
         "unanswered": unanswered,
         "lens_name": ", ".join(v.name for v in versions),

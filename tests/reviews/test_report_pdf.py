@@ -19,8 +19,10 @@ from questions.importer import lens_import
 from questions.models import Question
 from reviews import pdf as report_pdf
 from reviews.labels import RISK_LABELS
-from reviews.models import Answer
+from reviews.models import Answer, LensReview
 from reviews.report_context import build_context
+from reviews.scoring import score_from_counts
+from reviews.services.lens_reviews import lens_review_add
 from reviews.services.milestones import milestone_create
 from tests import factories
 from tests.factories import lens_review_of
@@ -234,3 +236,35 @@ def test_a_42_question_lens_with_one_answer_fits_in_five_pages(db):
     assert "Not answered yet (41)" in text
     last = questions.order_by("-pillar__order", "-order")[0]
     assert " ".join(last.title.split()) in text
+
+
+def test_risks_by_lens_table_gives_each_lens_and_the_total(workload):
+    """Two lenses: a row per lens (name, version, counts in the chart's order, score) and a
+    total row, checked against the counts the answer path stored for each lens review."""
+    version = lens_import(data=(LENSES / "cognito-v1.0.json").read_bytes(), publish=True).version
+    cognito = lens_review_add(workload=workload, lens_version=version, user=None)
+    questions = Question.objects.filter(pillar__version=version).order_by("pillar__order", "order")
+    for question in questions[:2]:
+        Answer.objects.create(
+            lens_review=cognito,
+            question=question,
+            selected=[question.choices.filter(is_none=True).first().ref],
+        )
+    factories.store_counts(workload)
+    order = ["HIGH", "MEDIUM", "LOW", "NONE", "NOT_APPLICABLE", "UNANSWERED"]
+
+    text = pdftotext(report_pdf.render_pdf(build_context(workload)))
+    table = _section(text, "Risks by lens", "Change since the previous milestone")
+
+    rows = []
+    for review in LensReview.objects.filter(workload=workload).order_by("position"):
+        counts = review.counts
+        score = score_from_counts(counts)
+        cells = [str(counts[risk]) for risk in order] + ["–" if score is None else str(score)]
+        rows.append(f"{review.lens_version.name} (version 1) {' '.join(cells)}")
+        assert rows[-1] in table, table
+    assert counts["HIGH"] == 2 and counts["UNANSWERED"] == len(questions) - 2  # the second lens
+    workload.refresh_from_db()
+    total = [str(workload.counts[risk]) for risk in order] + [str(workload.score)]
+    assert f"Total {' '.join(total)}" in table, table
+    assert table.index(rows[0]) < table.index(rows[1]) < table.index("Total")
