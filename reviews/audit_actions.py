@@ -10,7 +10,10 @@ class ReviewAction(StrEnum):
     WORKLOAD_EDITED = "workload.edited"
     WORKLOAD_ARCHIVED = "workload.archived"
     WORKLOAD_RESTORED = "workload.restored"
-    WORKLOAD_LENS_UPGRADED = "workload.lens_upgraded"
+    WORKLOAD_LENS_UPGRADED = "workload.lens_upgraded"  # before lens reviews: old events only
+    LENS_REVIEW_ADDED = "lens_review.added"
+    LENS_REVIEW_REMOVED = "lens_review.removed"
+    LENS_REVIEW_UPGRADED = "lens_review.upgraded"
     MILESTONE_CREATED = "milestone.created"
     REPORT_REQUESTED = "report.requested"
     REPORT_RETRIED = "report.retried"

@@ -139,7 +139,9 @@ class LensReviewViewSet(_LensReviewScoped):
                 {"lens_version": ["Choose a published lens version."]}
             )
         try:
-            review = lens_review_add(workload=workload, lens_version=version, user=request.user)
+            review = lens_review_add(
+                workload=workload, lens_version=version, user=request.user, request=request
+            )
         except ValidationError as error:
             raise serializers.ValidationError({"lens_version": error.messages}) from None
         return Response(self.get_serializer(review).data, status=status.HTTP_201_CREATED)
@@ -153,7 +155,7 @@ class LensReviewViewSet(_LensReviewScoped):
     def destroy(self, request, workload_id: int, pk: int):
         review = self._lens_review(self._workload(access.EDIT))
         try:
-            lens_review_remove(lens_review=review, user=request.user)
+            lens_review_remove(lens_review=review, user=request.user, request=request)
         except ValidationError as error:
             return problem(409, " ".join(error.messages))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -189,7 +191,7 @@ class LensReviewViewSet(_LensReviewScoped):
                 plan = upgrade_plan(lens_review=review, to_version=to_version)
             else:
                 plan = lens_review_upgrade(
-                    lens_review=review, to_version=to_version, user=request.user
+                    lens_review=review, to_version=to_version, user=request.user, request=request
                 )
         except ValidationError as error:
             return problem(409, " ".join(error.messages))

@@ -1,7 +1,8 @@
 """Lens reviews: adding a lens to a workload, removing it, and upgrading it to a newer version.
 
 Every function here locks the workload row first (as the answer path does), rescores what it
-changed and stores the counts of the lens review and of the workload in the same transaction.
+changed, stores the counts of the lens review and of the workload and records an audit event,
+all in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Max
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from questions.models import Choice, LensVersion, Question
+from reviews.audit_actions import ReviewAction
 from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import answer_state
 from reviews.services.counts import lens_review_counts_store, workload_counts_store
@@ -67,17 +71,29 @@ def addable_versions(workload: Workload) -> list[LensVersion]:
     return list(newest.values())
 
 
-def _lock(workload_id: int) -> None:
-    Workload.objects.select_for_update().filter(pk=workload_id).values_list("pk").get()
+def _lock(workload_id: int) -> int:
+    """Lock the workload row; its team's id, for the audit event."""
+    return (
+        Workload.objects.select_for_update()
+        .filter(pk=workload_id)
+        .values_list("team_id", flat=True)
+        .get()
+    )
+
+
+def _version_data(version: LensVersion) -> dict[str, Any]:
+    return {"lens": version.name, "version": version.number}
 
 
 @transaction.atomic
-def lens_review_add(*, workload: Workload, lens_version: LensVersion, user) -> LensReview:
+def lens_review_add(
+    *, workload: Workload, lens_version: LensVersion, user, request: HttpRequest | None = None
+) -> LensReview:
     """Review ``workload`` against ``lens_version`` too; raises ``ValidationError`` (nothing
     written) for an unpublished version, a lens already on the workload or too many lenses."""
     if not lens_version.is_published:
         raise ValidationError("Only a published lens version can be used for a review.")
-    _lock(workload.pk)
+    team_id = _lock(workload.pk)
     active = LensReview.objects.active().filter(workload=workload)
     if active.filter(lens_id=lens_version.lens_id).exists():
         raise ValidationError(
@@ -98,14 +114,24 @@ def lens_review_add(*, workload: Workload, lens_version: LensVersion, user) -> L
     lens_review_counts_store(lens_reviews=[review])
     workload_counts_store(workload_ids=[workload.pk])
     Workload.objects.filter(pk=workload.pk).update(updated_at=timezone.now())
+    audit_record(
+        action=ReviewAction.LENS_REVIEW_ADDED,
+        actor=user,
+        request=request,
+        target=review,
+        team=team_id,
+        data=_version_data(lens_version),
+    )
     return review
 
 
 @transaction.atomic
-def lens_review_remove(*, lens_review: LensReview, user) -> LensReview:
+def lens_review_remove(
+    *, lens_review: LensReview, user, request: HttpRequest | None = None
+) -> LensReview:
     """Stop reviewing the workload with this lens. The answers, their history and the
     milestones that froze it are kept; the workload's counts no longer include it."""
-    _lock(lens_review.workload_id)
+    team_id = _lock(lens_review.workload_id)
     active = LensReview.objects.active().filter(workload_id=lens_review.workload_id)
     if not active.filter(pk=lens_review.pk).exists():
         raise ValidationError("This lens was already removed from the workload.", code="removed")
@@ -121,6 +147,14 @@ def lens_review_remove(*, lens_review: LensReview, user) -> LensReview:
     workload_counts_store(workload_ids=[lens_review.workload_id])
     Workload.objects.filter(pk=lens_review.workload_id).update(updated_at=now)
     lens_review.refresh_from_db()
+    audit_record(
+        action=ReviewAction.LENS_REVIEW_REMOVED,
+        actor=user,
+        request=request,
+        target=lens_review,
+        team=team_id,
+        data=_version_data(lens_review.lens_version),
+    )
     return lens_review
 
 
@@ -216,7 +250,13 @@ def upgrade_plan(*, lens_review: LensReview, to_version: LensVersion) -> Upgrade
 
 
 @transaction.atomic
-def lens_review_upgrade(*, lens_review: LensReview, to_version: LensVersion, user) -> UpgradePlan:
+def lens_review_upgrade(
+    *,
+    lens_review: LensReview,
+    to_version: LensVersion,
+    user,
+    request: HttpRequest | None = None,
+) -> UpgradePlan:
     """Move the lens review to ``to_version``, carrying answers over by ids.
 
     Answers to questions that no longer exist stay attached to the old question (kept, not
@@ -226,7 +266,7 @@ def lens_review_upgrade(*, lens_review: LensReview, to_version: LensVersion, use
     """
     # Lock the workload row so two upgrades (or an upgrade and a save) serialise, then re-read
     # the lens review: it may have been upgraded or removed since the page was read.
-    _lock(lens_review.workload_id)
+    team_id = _lock(lens_review.workload_id)
     lens_review = LensReview.objects.select_related("lens_version").get(pk=lens_review.pk)
     if not lens_review.is_active:
         raise ValidationError("This lens was removed from the workload.", code="removed")
@@ -261,5 +301,18 @@ def lens_review_upgrade(*, lens_review: LensReview, to_version: LensVersion, use
     # Improvement items follow their practices (by ids) to the new version's questions.
     items_sync_lens_review(
         lens_review=lens_review, user=user, context={"lens_upgraded_to": str(to_version)}
+    )
+    audit_record(
+        action=ReviewAction.LENS_REVIEW_UPGRADED,
+        actor=user,
+        request=request,
+        target=lens_review,
+        team=team_id,
+        data={
+            **_version_data(to_version),
+            "from_version": plan.from_version.number,
+            "answers_carried": len(plan.carried),
+            "answered_questions_dropped": len(plan.dropped_questions),
+        },
     )
     return plan

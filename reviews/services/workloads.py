@@ -94,7 +94,7 @@ def workload_create(
         target=workload,
         team=team,
     )
-    lens_review_add(workload=workload, lens_version=lens_version, user=user)
+    lens_review_add(workload=workload, lens_version=lens_version, user=user, request=request)
     workload.refresh_from_db(fields=[*COUNT_FIELDS, "updated_at"])
     return workload
 

@@ -61,7 +61,9 @@ def lens_review_add_view(request: AppRequest, workload_id: int) -> HttpResponse:
     if form.is_valid():
         version = form.cleaned_data["lens_version"]
         try:
-            lens_review_add(workload=workload, lens_version=version, user=request.user)
+            lens_review_add(
+                workload=workload, lens_version=version, user=request.user, request=request
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -79,7 +81,7 @@ def lens_review_remove_view(
     lens_review = _lens_review_or_404(workload, lens_review_id)
     if request.method == "POST":
         try:
-            lens_review_remove(lens_review=lens_review, user=request.user)
+            lens_review_remove(lens_review=lens_review, user=request.user, request=request)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -110,7 +112,7 @@ def lens_review_upgrade_view(
     if request.method == "POST":
         try:
             plan = lens_review_upgrade(
-                lens_review=lens_review, to_version=to_version, user=request.user
+                lens_review=lens_review, to_version=to_version, user=request.user, request=request
             )
         except ValidationError as error:
             # Someone else upgraded or removed the lens between this page's read and the lock.

@@ -24,6 +24,7 @@ from tests import factories
 from tests.factories import version_of
 from tests.questions.helpers import LENSES
 from tests.reviews.reports_data import answered_rel_workload
+from tests.reviews.test_upgrade import next_version
 from tests.reviews.test_workloads import valid_data
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +246,7 @@ def test_lens_imports_and_exports_past_the_rate_are_refused_with_a_message(
 def test_audit_events_past_the_retention_are_deleted_by_the_beat_task(settings, architect):
     settings.AUDIT_RETENTION_DAYS = 30
     workload = factories.WorkloadFactory(team=architect.team)
+    AuditEvent.objects.all().delete()  # the factory's first lens was added (and audited)
     from accounts.audit import audit_record
 
     old = audit_record(action=ReviewAction.WORKLOAD_EDITED, actor=architect.user, target=workload)
@@ -265,3 +267,50 @@ def test_the_audit_page_is_not_found_for_non_admins(architect, client_for):
     lead = factories.MembershipFactory(team=architect.team, role="lead").user
     for user in (architect.user, lead):
         assert client_for(user).get(url).status_code == 404
+
+
+# --- lens reviews -----------------------------------------------------------------------------
+def test_adding_upgrading_and_removing_a_lens_are_audited(architect, client):
+    workload = factories.WorkloadFactory(team=architect.team)
+    first = version_of(workload)
+    other = factories.make_bank(questions=1)
+    AuditEvent.objects.all().delete()  # the factory's own first lens was added (and audited)
+    client.post(
+        reverse("reviews:lens_review_add", args=[workload.pk]),
+        {"lens_version": other.pk},
+        REMOTE_ADDR=ADDRESS,
+    )
+    added = workload.lens_reviews.get(lens_version=other)
+    assert_event(
+        ReviewAction.LENS_REVIEW_ADDED,
+        actor=architect.user,
+        target=added,
+        team=architect.team,
+        lens=other.name,
+        version=other.number,
+    )
+
+    newer = next_version(first, {"q0": ["q0_c0", "q0_no"]})
+    reviewed = workload.lens_reviews.get(lens_version=first)
+    client.post(
+        reverse("reviews:lens_review_upgrade", args=[workload.pk, reviewed.pk]), REMOTE_ADDR=ADDRESS
+    )
+    assert_event(
+        ReviewAction.LENS_REVIEW_UPGRADED,
+        actor=architect.user,
+        target=reviewed,
+        team=architect.team,
+        version=newer.number,
+        from_version=first.number,
+    )
+
+    client.post(
+        reverse("reviews:lens_review_remove", args=[workload.pk, added.pk]), REMOTE_ADDR=ADDRESS
+    )
+    assert_event(
+        ReviewAction.LENS_REVIEW_REMOVED,
+        actor=architect.user,
+        target=added,
+        team=architect.team,
+        lens=other.name,
+    )
