@@ -148,7 +148,8 @@ class WorkloadForm(forms.ModelForm):
                 self.initial.setdefault("lens_version", default_lens_version())
             # Render each option list from one query (validation still uses the queryset).
             for field in (team_field, lens_field):
-                field.choices = list(field.iterator(field))
+                # iter(): list() of the iterator itself would ask its len(), a COUNT query.
+                field.choices = list(iter(field.iterator(field)))
         else:
             # Team and lens stay fixed after creation; the lens moves only by an upgrade.
             del self.fields["team"]

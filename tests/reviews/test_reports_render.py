@@ -98,9 +98,10 @@ def test_report_pdf_has_title_author_outline_page_numbers_and_tags(rel_bank):
     assert reader.metadata.title == "Architecture review: Payments Platform"
     assert reader.metadata.author == workload.team.name
     outline_titles = [entry.title for entry in reader.outline if not isinstance(entry, list)]
-    assert outline_titles[:5] == [
+    assert outline_titles[:6] == [
         "Payments Platform",
         "Executive summary",
+        "Risks by lens",
         "Change since the previous milestone",
         "Questions",
         "Improvement plan",
