@@ -92,11 +92,27 @@ def describe(filters: DashboardFilters) -> str:
 
 
 def _team(filters: DashboardFilters, teams: list[Team]) -> Team | None:
-    """The dashboard's team filter if the user may report on it; their only team otherwise."""
+    """The dashboard's team filter if the user may report on it (else ``NotTheirs``); their
+    only team when no team is asked for; ``None`` when they must choose."""
     by_id = {str(team.pk): team for team in teams}
     if filters.team in by_id:
         return by_id[filters.team]
+    if filters.team:
+        raise NotTheirs
     return teams[0] if len(teams) == 1 else None
+
+
+class NotTheirs(Exception):
+    """A team was asked for that the user does not lead."""
+
+
+def _refused(request: AppRequest) -> HttpResponse:
+    return render(
+        request,
+        "reviews/consolidated/new.html",
+        {"nav": "consolidated", "refused": True},
+        status=403,
+    )
 
 
 @login_required
@@ -105,15 +121,17 @@ def consolidated_new(request: AppRequest) -> HttpResponse:
     """Pick the workloads (ticked, or every one the filters match) and request the report."""
     teams = list(access.teams_for_consolidated(request.user).order_by("name"))
     if not teams:
-        return render(
-            request,
-            "reviews/consolidated/new.html",
-            {"nav": "consolidated", "refused": True},
-            status=403,
-        )
+        return _refused(request)
     source = request.POST if request.method == "POST" else request.GET
     filters = DashboardFilters.from_query(source)
-    team = _team(filters, teams)
+    try:
+        team = _team(filters, teams)
+    except NotTheirs:
+        # Another team's id: a 404, as for every object of another team; a team the user is
+        # in without leading it: the same refusal as above.
+        if not access.teams_visible_to(request.user).filter(pk=int(filters.team)).exists():
+            raise Http404("No such team") from None
+        return _refused(request)
     if team is None:
         # Several teams and none chosen: the page asks which one (links keep the filters).
         return render(

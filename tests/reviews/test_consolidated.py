@@ -200,11 +200,16 @@ def test_architects_of_the_team_are_refused_and_other_teams_see_nothing(
     other_lead = factories.MembershipFactory(role="lead").user
     listing = client_for(other_lead).get(reverse("reviews:consolidated_list")).content.decode()
     assert reverse("reviews:consolidated_detail", args=[report.pk]) not in listing
-    # Posting this team's id from another team's lead: the team is not theirs to choose.
-    client_for(other_lead).post(
-        _new(), {"team": lead.team_id, "mode": "ticked", "workload": [workloads[0].pk]}
-    )
-    assert not ConsolidatedReport.objects.exclude(pk=report.pk).filter(team=lead.team).exists()
+    # This team's id from another team's lead: not found; from its architect who leads another
+    # team: refused. Nothing is written either way.
+    factories.MembershipFactory(user=architect, role="lead")
+    for user, status in ((other_lead, 404), (architect, 403)):
+        for method in ("get", "post"):
+            response = getattr(client_for(user), method)(
+                _new(), {"team": lead.team_id, "mode": "filters", "workload": [workloads[0].pk]}
+            )
+            assert response.status_code == status, (user, method)
+    assert _state() == before
 
 
 def test_pages_run_a_fixed_number_of_queries(
