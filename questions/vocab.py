@@ -9,10 +9,17 @@ Display labels of review pages live in ``reviews/labels.py``; the labels here ar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
 
-class Risk(StrEnum):
+class Vocabulary(StrEnum):
+    """A vocabulary's base: templates may name its members (``report.Status.READY``) without
+    Django calling the class, as it does for its own ``TextChoices``."""
+
+    do_not_call_in_templates = nonmember(True)
+
+
+class Risk(Vocabulary):
     """A question's risk once scored, and a best practice's risk level.
 
     A native bank gives each best practice one of ``PRACTICE_LEVELS``; scoring gives each
@@ -30,7 +37,7 @@ class Risk(StrEnum):
 PRACTICE_LEVELS = (Risk.HIGH, Risk.MEDIUM, Risk.LOW)
 
 
-class RuleRisk(StrEnum):
+class RuleRisk(Vocabulary):
     """The outcome of a custom-lens risk rule, spelled as in the AWS JSON format."""
 
     HIGH = "HIGH_RISK"
@@ -41,14 +48,14 @@ class RuleRisk(StrEnum):
 RULE_RISKS = tuple(RuleRisk)
 
 
-class BankKind(StrEnum):
+class BankKind(Vocabulary):
     """Native banks store a risk level per best practice; imported banks carry risk rules."""
 
     NATIVE = "native"
     IMPORTED = "imported"
 
 
-class VersionStatus(StrEnum):
+class VersionStatus(Vocabulary):
     DRAFT = "draft"
     PUBLISHED = "published"
     DEPRECATED = "deprecated"

@@ -146,11 +146,12 @@ def trend_svg(
         f'<g font-size="12" fill="#212529">'
         f'<line x1="{left}" y1="14" x2="{left + 24}" y2="14" stroke="{COLOURS[Risk.HIGH]}" '
         f'stroke-width="3"/><circle cx="{left + 12}" cy="14" r="4" '
-        f'fill="{COLOURS[Risk.HIGH]}"/><text x="{left + 30}" y="18">High risk</text>'
+        f'fill="{COLOURS[Risk.HIGH]}"/>'
+        f'<text x="{left + 30}" y="18">{escape(RISK_LABELS[Risk.HIGH])}</text>'
         f'<line x1="{left + 110}" y1="14" x2="{left + 134}" y2="14" '
         f'stroke="{COLOURS[Risk.MEDIUM]}" stroke-width="3" stroke-dasharray="6 4"/>'
         f'<rect x="{left + 118}" y="10" width="8" height="8" fill="{COLOURS[Risk.MEDIUM]}"/>'
-        f'<text x="{left + 140}" y="18">Medium risk</text></g>',
+        f'<text x="{left + 140}" y="18">{escape(RISK_LABELS[Risk.MEDIUM])}</text></g>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         f'stroke="#adb5bd"/>',
     ]

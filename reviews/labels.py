@@ -39,6 +39,22 @@ REPORT_STATUS_LABELS: dict[str, str] = {
     ReportStatus.EXPIRED: "Removed",
 }
 
+# Column headings and short badges, where the word "risk" is already said around them.
+RISK_SHORT_LABELS: dict[str, str] = {
+    Risk.UNANSWERED: "Unanswered",
+    Risk.HIGH: "High",
+    Risk.MEDIUM: "Medium",
+    Risk.LOW: "Low",
+    Risk.NONE: "None",
+    Risk.NOT_APPLICABLE: "Not applicable",
+}
+
+PRACTICE_MARKS: dict[str, str] = {PracticeStatus.FOLLOWED: "✓", PracticeStatus.NOT_FOLLOWED: "✗"}
+
+NO_IMPROVEMENTS = (
+    "No improvements identified: every answered question follows all of its best practices."
+)
+
 NO_LABEL = "—"
 
 
@@ -48,3 +64,23 @@ def risk_label(risk: str | None) -> str:
 
 def practice_status_label(status: str) -> str:
     return PRACTICE_STATUS_LABELS.get(status, status)
+
+
+def risk_short_label(risk: str | None) -> str:
+    return RISK_SHORT_LABELS.get(risk or "", NO_LABEL)
+
+
+def practice_mark(status: str) -> str:
+    """✓ followed, ✗ not followed, – otherwise (not applicable, not answered)."""
+    return PRACTICE_MARKS.get(status, "–")
+
+
+def practice_note(status: str, risk: str | None) -> str:
+    """What follows a practice's title in a list: "not followed, high risk", "not
+    applicable", or nothing for a practice followed or not answered."""
+    if status == PracticeStatus.NOT_FOLLOWED:
+        words = PRACTICE_STATUS_LABELS[status].lower()
+        return f"{words}, {risk_label(risk).lower()}" if risk else words
+    if status == PracticeStatus.NOT_APPLICABLE:
+        return PRACTICE_STATUS_LABELS[status].lower()
+    return ""

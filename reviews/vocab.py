@@ -9,14 +9,12 @@ import its words from.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from questions.vocab import BankKind, Risk
+from questions.vocab import BankKind, Risk, Vocabulary
 
 __all__ = ["BankKind", "ItemStatus", "PracticeStatus", "ReportStatus", "Risk"]
 
 
-class PracticeStatus(StrEnum):
+class PracticeStatus(Vocabulary):
     """A best practice in a scored answer."""
 
     FOLLOWED = "followed"
@@ -25,7 +23,7 @@ class PracticeStatus(StrEnum):
     UNANSWERED = "unanswered"
 
 
-class ItemStatus(StrEnum):
+class ItemStatus(Vocabulary):
     """Where an improvement item stands (set by people; the answers resolve and reopen it)."""
 
     NOT_STARTED = "not_started"
@@ -34,7 +32,7 @@ class ItemStatus(StrEnum):
     RISK_ACCEPTED = "risk_accepted"
 
 
-class ReportStatus(StrEnum):
+class ReportStatus(Vocabulary):
     """A PDF report's life: queued, rendering, then ready or failed; expired once its file is
     removed by the retention rule (``reviews.services.report_retention``)."""
 

@@ -18,6 +18,9 @@ from django.db.models import F, Q
 from django.db.models.expressions import BaseExpression, Combinable, OrderBy
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
+from reviews.labels import RISK_LABELS
+from reviews.vocab import Risk
+
 ACTIVE = Q(archived_at__isnull=True)
 
 
@@ -56,8 +59,8 @@ class Sort:
 
 SORTS: dict[str, Sort] = {
     "name": Sort("Name", Lower("name"), Lower("name")),
-    "high": Sort("High risk", F("high_count"), F("high_count")),
-    "medium": Sort("Medium risk", F("medium_count"), F("medium_count")),
+    "high": Sort(RISK_LABELS[Risk.HIGH], F("high_count"), F("high_count")),
+    "medium": Sort(RISK_LABELS[Risk.MEDIUM], F("medium_count"), F("medium_count")),
     "progress": Sort("Progress", PROGRESS, PROGRESS),
     "score": Sort("Score", SCORE_ASCENDING, SCORE_DESCENDING),
     "changed": Sort("Last change", F("updated_at"), F("updated_at")),

@@ -6,12 +6,31 @@ from django import template
 
 from reviews import labels
 from reviews.models import NotApplicableReason
+from reviews.vocab import Risk
 
 register = template.Library()
 
 
 register.filter("risk_label", labels.risk_label)
+register.filter("risk_short_label", labels.risk_short_label)
 register.filter("practice_status_label", labels.practice_status_label)
+register.filter("practice_mark", labels.practice_mark)
+
+
+@register.filter
+def practice_note(practice) -> str:
+    """``{{ p|practice_note }}`` for a scored practice (``scoring.PracticeResult``)."""
+    return labels.practice_note(practice.status, practice.risk)
+
+
+@register.filter
+def is_answered(risk: str) -> bool:
+    return risk != Risk.UNANSWERED
+
+
+@register.simple_tag
+def no_improvements() -> str:
+    return labels.NO_IMPROVEMENTS
 
 
 @register.filter
