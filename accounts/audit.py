@@ -56,6 +56,29 @@ def audit_record(
     - `team`: a `reviews.Team` (or its id) the event belongs to, for filtering.
     - `data`: small JSON-serialisable details (never secrets).
     """
+    event = _event(action=action, actor=actor, request=request, target=target, team=team, data=data)
+    event.save()
+    return event
+
+
+def audit_records(*, actor: Any = None, team: Any = None, entries: list[dict[str, Any]]) -> None:
+    """Store several events of one actor and team in one INSERT; each entry holds ``action``
+    and optionally ``target`` and ``data`` (as ``audit_record`` takes them)."""
+    if entries:
+        AuditEvent.objects.bulk_create(
+            [_event(actor=actor, team=team, **entry) for entry in entries]
+        )
+
+
+def _event(
+    *,
+    action: str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    target: models.Model | None = None,
+    team: Any = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -80,5 +103,4 @@ def audit_record(
             event.team = team
         else:
             event.team_id = team
-    event.save()
     return event

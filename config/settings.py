@@ -296,6 +296,10 @@ CACHES["api"] = (
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
 )
 
+# Question banks of published lens versions built once per process (reviews/selectors.py): at
+# most this many versions are kept, least recently used dropped first.
+BANK_CACHE_SIZE = env_int("BANK_CACHE_SIZE", 64)
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 
 from questions.models import Choice, LensVersion, Question
+from reviews.answer_state import AnswerState
 from reviews.models import (
     MAX_ACCOUNT_IDS,
     Answer,
@@ -278,48 +279,39 @@ class AnswerForm(forms.Form):
             )
             self.rows.append((choice, na))
 
-    @classmethod
-    def initial_for(cls, answer: Answer | None) -> dict[str, Any]:
-        if answer is None:
-            return {"version": 0, "selected": [], "notes": ""}
-        return {
-            "version": answer.version,
-            "selected": list(answer.selected),
-            "not_applicable": not answer.is_applicable,
-            "reason": answer.reason,
-            "notes": answer.notes,
-            "_choices_not_applicable": answer.choices_not_applicable,
-        }
-
     def with_answer_initial(self, answer: Answer | None) -> AnswerForm:
-        initial = self.initial_for(answer)
-        na_map = initial.pop("_choices_not_applicable", {})
+        state = AnswerState.from_model(answer)
+        initial: dict[str, Any] = {
+            "version": answer.version if answer else 0,
+            "selected": list(state.selected),
+            "notes": state.notes,
+        }
+        if answer is not None:
+            initial["not_applicable"] = not state.is_applicable
+            initial["reason"] = state.reason
         for choice, na in self.rows:
-            entry = na_map.get(choice.ref)
-            if entry:
+            mark = state.marked(choice.ref)
+            if mark:
                 initial[na] = True
-                initial[f"{na}_reason"] = entry.get("reason", "")
-                initial[f"{na}_note"] = entry.get("note", "")
+                initial[f"{na}_reason"] = mark.reason
+                initial[f"{na}_note"] = mark.note
         self.initial.update(initial)
         return self
 
     def answer_data(self) -> dict[str, Any]:
         """The cleaned form as the data ``answer_save`` takes."""
         data = self.cleaned_data
-        return {
-            "selected": data.get("selected") or [],
-            "is_applicable": not data.get("not_applicable"),
-            "reason": data.get("reason") or "",
-            "notes": data.get("notes") or "",
-            "choices_not_applicable": {
-                choice.ref: {
-                    "reason": data.get(f"{na}_reason") or "",
-                    "note": data.get(f"{na}_note") or "",
-                }
+        return AnswerState.from_values(
+            selected=data.get("selected") or [],
+            is_applicable=not data.get("not_applicable"),
+            reason=data.get("reason"),
+            notes=data.get("notes"),
+            not_applicable={
+                choice.ref: {"reason": data.get(f"{na}_reason"), "note": data.get(f"{na}_note")}
                 for choice, na in self.rows
                 if data.get(na)
             },
-        }
+        ).to_json()
 
     def add_service_errors(self, error: ValidationError) -> None:
         for message in error.messages:
@@ -347,25 +339,23 @@ class AnswerForm(forms.Form):
         return next((c.title for c in self.choices if c.ref == ref), ref)
 
 
-def describe_state(state: dict[str, Any], titles: dict[str, str]) -> list[str]:
+def describe_state(state: AnswerState, titles: dict[str, str], *, event: str = "") -> list[str]:
     """An answer state as short readable lines (for history and conflict messages)."""
     lines = []
-    if not state.get("is_applicable", True):
-        reason = dict(NotApplicableReason.choices).get(state.get("reason", ""), "")
-        lines.append(f"Question does not apply ({reason})")
-    selected = state.get("selected") or []
-    if selected:
-        lines.append("Ticked: " + "; ".join(titles.get(r, r) for r in selected))
-    elif state.get("is_applicable", True):
-        lines.append("Nothing ticked")
     reasons = dict(NotApplicableReason.choices)
-    for ref, entry in (state.get("choices_not_applicable") or {}).items():
-        note = f" — {entry.get('note')}" if entry.get("note") else ""
+    if not state.is_applicable:
+        lines.append(f"Question does not apply ({reasons.get(state.reason, '')})")
+    if state.selected:
+        lines.append("Ticked: " + "; ".join(titles.get(r, r) for r in state.selected))
+    elif state.is_applicable:
+        lines.append("Nothing ticked")
+    for ref, mark in state.not_applicable:
+        note = f" — {mark.note}" if mark.note else ""
         lines.append(
-            f"Not applicable: {titles.get(ref, ref)} ({reasons.get(entry.get('reason'), '')}){note}"
+            f"Not applicable: {titles.get(ref, ref)} ({reasons.get(mark.reason, '')}){note}"
         )
-    if state.get("notes"):
-        lines.append(f"Notes: {state['notes']}")
-    if state.get("event"):
-        lines.append(state["event"])
+    if state.notes:
+        lines.append(f"Notes: {state.notes}")
+    if event:
+        lines.append(event)
     return lines

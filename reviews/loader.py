@@ -1,106 +1,33 @@
 """Maps the ORM to the scoring dataclasses in a fixed number of queries.
 
 ``banks_for_versions`` costs 5 queries whatever the number of versions (versions, pillars,
-questions, choices and rules); ``answers_for_lens_reviews`` costs 1 whatever the number of
-lens reviews. Lists do not score: they read the stored counts (``RiskCounts``).
+questions, choices and rules), none for published versions already in the process's bank cache
+(``selectors.banks``); ``answers_for_lens_reviews`` costs 1 whatever the number of lens
+reviews. Lists do not score: they read the stored counts (``RiskCounts``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch
-
-from questions import rules as rule_engine
-from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
-from reviews import scoring
-from reviews.models import Answer, LensReview, Milestone, MilestoneLens, Workload
-
-
-def _compile(rule: RiskRule) -> rule_engine.CompiledRule:
-    return rule_engine.CompiledRule(rule_engine.parse(rule.condition), rule.risk)
+from reviews import scoring, selectors
+from reviews.models import LensReview, Milestone, MilestoneLens, Workload
 
 
 def banks_for_versions(version_ids: Iterable[int]) -> dict[int, scoring.Bank]:
-    ids = set(version_ids)
-    kinds = dict(LensVersion.objects.filter(pk__in=ids).values_list("pk", "kind"))
-    pillars = (
-        Pillar.objects.filter(version_id__in=ids)
-        .order_by("version_id", "order", "id")
-        .prefetch_related(
-            Prefetch(
-                "questions",
-                queryset=Question.objects.order_by("order", "id").prefetch_related(
-                    Prefetch("choices", queryset=Choice.objects.order_by("order", "id")),
-                    Prefetch("risk_rules", queryset=RiskRule.objects.order_by("order", "id")),
-                ),
-            )
-        )
-    )
-    by_version: dict[int, list[scoring.Pillar]] = defaultdict(list)
-    for pillar in pillars:
-        questions = tuple(
-            scoring.Question(
-                ref=q.ref,
-                title=q.title,
-                practices=tuple(
-                    scoring.Practice(
-                        ref=c.ref,
-                        title=c.title,
-                        risk=c.risk or None,
-                        is_none=c.is_none,
-                        improvement_text=c.improvement_plan_text,
-                        improvement_url=c.improvement_plan_url,
-                    )
-                    for c in q.choices.all()
-                ),
-                rules=tuple(_compile(r) for r in q.risk_rules.all()),
-            )
-            for q in pillar.questions.all()
-        )
-        by_version[pillar.version_id].append(scoring.Pillar(pillar.ref, pillar.name, questions))
-    return {
-        vid: scoring.Bank(kind=kinds[vid], pillars=tuple(by_version.get(vid, ())))
-        for vid in ids
-        if vid in kinds
-    }
-
-
-def answer_state(answer: Answer) -> scoring.AnswerState:
-    return scoring.AnswerState(
-        selected=frozenset(answer.selected),
-        is_applicable=answer.is_applicable,
-        practices_not_applicable=frozenset(answer.choices_not_applicable),
-    )
+    """The scoring banks of ``version_ids`` (``selectors.banks``: free when cached)."""
+    return {vid: entry.scoring for vid, entry in selectors.banks(version_ids).items()}
 
 
 def answers_for_lens_reviews(
     lens_review_ids: Iterable[int],
 ) -> dict[int, dict[str, scoring.AnswerState]]:
-    """Each lens review's answers keyed by ``scoring.answer_key``, in one query."""
-    result: dict[int, dict[str, scoring.AnswerState]] = defaultdict(dict)
-    # Only answers to the lens review's own lens version: after a lens upgrade, answers to the
-    # old version's questions may still exist and would share the same (pillar, question) ids.
-    rows = Answer.objects.filter(
-        lens_review_id__in=set(lens_review_ids),
-        question__pillar__version_id=F("lens_review__lens_version_id"),
-    ).values_list(
-        "lens_review_id",
-        "question__pillar__ref",
-        "question__ref",
-        "selected",
-        "is_applicable",
-        "choices_not_applicable",
-    )
-    for review_id, pillar_ref, question_ref, selected, applicable, na in rows:
-        result[review_id][scoring.answer_key(pillar_ref, question_ref)] = scoring.AnswerState(
-            selected=frozenset(selected),
-            is_applicable=applicable,
-            practices_not_applicable=frozenset(na),
-        )
-    return result
+    """Each lens review's current answers keyed by ``scoring.answer_key``, in one query."""
+    return {
+        review_id: {key: state.to_scoring() for key, state in states.items()}
+        for review_id, states in selectors.answer_states(lens_review_ids).items()
+    }
 
 
 def results_for_lens_reviews(
@@ -150,22 +77,12 @@ class WorkloadReview:
         return sum(lens.result.answered for lens in self.lenses)
 
 
-def active_lens_reviews(workload: Workload) -> list[LensReview]:
-    """The workload's active lens reviews in their order, with lens versions (1 query)."""
-    return list(
-        LensReview.objects.active()
-        .filter(workload=workload)
-        .select_related("lens_version__lens")
-        .order_by("position", "pk")
-    )
-
-
 def review_for_workload(
     workload: Workload, lens_reviews: list[LensReview] | None = None
 ) -> WorkloadReview:
     """Score every active lens review of ``workload`` (7 queries; 6 given ``lens_reviews``)."""
     if lens_reviews is None:
-        lens_reviews = active_lens_reviews(workload)
+        lens_reviews = selectors.active_lens_reviews(workload)
     results = results_for_lens_reviews(lens_reviews)
     return WorkloadReview(tuple(LensResult(r, results[r.pk]) for r in lens_reviews))
 

@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
 from questions.models import Choice, LensVersion, Question
-from reviews import charts, loader, scoring
+from reviews import charts, loader, scoring, selectors
+from reviews.answer_state import EMPTY, AnswerState
 from reviews.labels import PRACTICE_STATUS_LABELS, RISK_LABELS
-from reviews.models import Answer, Milestone, NotApplicableReason, Workload
+from reviews.models import Milestone, NotApplicableReason, Workload
 from reviews.vocab import Risk
 
 # The executive summary names the first few items of the improvement plan.
@@ -36,40 +36,44 @@ def _versions(workload: Workload, milestone: Milestone | None) -> list[LensVersi
     """The lens versions the report covers: the milestone's frozen ones, or the active ones."""
     if milestone is not None:
         return [f.lens_version for f in loader.frozen_lenses(milestone)]
-    return [r.lens_version for r in loader.active_lens_reviews(workload)]
+    return [r.lens_version for r in selectors.active_lens_reviews(workload)]
 
 
-def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, dict[str, Any]]:
-    """Notes and not-applicable reasons keyed like a combined result's questions:
-    ``<lens key>:`` + ``scoring.answer_key``."""
+def _answers_for(workload: Workload, milestone: Milestone | None) -> dict[str, AnswerState]:
+    """Answers keyed like a combined result's questions: ``<lens key>:`` +
+    ``scoring.answer_key``."""
     if milestone is not None:
         # A milestone snapshot keeps its answers as JSON keyed like the scoring input.
         return {
-            f"{loader.lens_key(f.lens_version.lens_id)}:{key}": dict(value or {})
+            f"{loader.lens_key(f.lens_version.lens_id)}:{key}": AnswerState.from_json(value)
             for f in loader.frozen_lenses(milestone)
             for key, value in (f.answers or {}).items()
         }
-    # Only answers to each lens review's own version: after an upgrade, older answers stay
-    # stored but are not part of the review.
-    rows = Answer.objects.filter(
-        lens_review__workload=workload,
-        lens_review__removed_at__isnull=True,
-        question__pillar__version_id=F("lens_review__lens_version_id"),
-    ).values(
-        "lens_review__lens_id",
-        "question__pillar__ref",
-        "question__ref",
-        "selected",
-        "notes",
-        "reason",
-        "choices_not_applicable",
+    rows = (
+        selectors.current_answers()
+        .filter(lens_review__workload=workload, lens_review__removed_at__isnull=True)
+        .values_list(
+            "lens_review__lens_id",
+            "question__pillar__ref",
+            "question__ref",
+            "selected",
+            "is_applicable",
+            "reason",
+            "notes",
+            "choices_not_applicable",
+        )
     )
-    return {
-        loader.lens_key(row["lens_review__lens_id"])
-        + ":"
-        + scoring.answer_key(row["question__pillar__ref"], row["question__ref"]): dict(row)
-        for row in rows
-    }
+    answers = {}
+    for lens_id, pillar_ref, ref, selected, applicable, reason, notes, na in rows:
+        key = f"{loader.lens_key(lens_id)}:{scoring.answer_key(pillar_ref, ref)}"
+        answers[key] = AnswerState.from_values(
+            selected=selected,
+            is_applicable=applicable,
+            reason=reason,
+            notes=notes,
+            not_applicable=na,
+        )
+    return answers
 
 
 def _result_for(workload: Workload, milestone: Milestone | None) -> scoring.WorkloadResult:
@@ -239,8 +243,7 @@ def build_context(
 
     for number, question in enumerate(result.questions, start=1):
         key = scoring.answer_key(question.pillar_ref, question.ref)
-        answer = answers.get(key, {})
-        practice_na = answer.get("choices_not_applicable") or {}
+        answer = answers.get(key, EMPTY)
         info = questions.get((question.pillar_ref, question.ref), {})
         if question.risk == Risk.UNANSWERED:
             # Listed compactly: a 42-question lens with one answer is not 16 pages of rows.
@@ -255,7 +258,7 @@ def build_context(
         none_refs = none_choices.get((question.pillar_ref, question.ref), set())
         practices = []
         for practice in question.practices:
-            na = practice_na.get(practice.ref) or {}
+            na = answer.marked(practice.ref)
             practices.append(
                 {
                     "title": practice.title,
@@ -263,8 +266,8 @@ def build_context(
                     "status_label": PRACTICE_STATUS_LABELS[practice.status],
                     "risk": practice.risk,
                     "risk_label": RISK_LABELS.get(practice.risk, "") if practice.risk else "",
-                    "na_reason": _reason_label(na.get("reason", "")) if na else "",
-                    "na_note": na.get("note", "") if na else "",
+                    "na_reason": _reason_label(na.reason) if na else "",
+                    "na_note": na.note if na else "",
                 }
             )
             add_link(
@@ -281,11 +284,11 @@ def build_context(
                 "risk": question.risk,
                 "risk_label": RISK_LABELS[question.risk],
                 "practices": practices,
-                "not_applicable_reason": _reason_label(answer.get("reason", ""))
+                "not_applicable_reason": _reason_label(answer.reason)
                 if question.risk == Risk.NOT_APPLICABLE
                 else "",
-                "none_of_these": bool(none_refs & set(answer.get("selected") or [])),
-                "notes": answer.get("notes", ""),
+                "none_of_these": bool(none_refs & set(answer.selected)),
+                "notes": answer.notes,
                 "resource_text": info.get("helpful_resource_text", ""),
                 "resource_url": info.get("helpful_resource_url", ""),
             }

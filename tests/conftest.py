@@ -23,6 +23,15 @@ def _fresh_rate_limits(request, django_db_blocker):
             cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_bank_cache():
+    """Each test starts with the process's bank cache empty: a test's rows are rolled back,
+    and a query count must not depend on which test ran before."""
+    from reviews.selectors import bank_cache
+
+    bank_cache.clear()
+
+
 @pytest.fixture
 def client_for():
     """A logged-in test client for a user: ``client_for(user)``."""

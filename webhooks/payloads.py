@@ -19,6 +19,22 @@ def workload_data(workload) -> dict[str, Any]:
     }
 
 
+def workload_risk_data(
+    workload, *, before: dict[str, int], after: dict[str, int]
+) -> dict[str, Any]:
+    """``workload.risk_changed``: the workload's question counts by risk before and after."""
+    from reviews import scoring
+
+    return {
+        "workload": workload_data(workload),
+        "counts": {"before": before, "after": after},
+        "score": {
+            "before": scoring.score_from_counts(before),
+            "after": scoring.score_from_counts(after),
+        },
+    }
+
+
 def milestone_data(milestone, *, counts: dict[str, int], score: int | None) -> dict[str, Any]:
     return {
         "workload": workload_data(milestone.workload),

@@ -13,10 +13,8 @@ checks and the same queries.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -35,7 +33,7 @@ from api.serializers import (
     UpgradePlanSerializer,
 )
 from questions.models import Choice, LensVersion, Question
-from reviews import access, loader
+from reviews import access, loader, selectors
 from reviews.models import Answer, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save
 from reviews.services.lens_reviews import (
@@ -115,7 +113,7 @@ class LensReviewViewSet(_LensReviewScoped):
 
     def list(self, request, workload_id: int):
         workload = self._workload(access.VIEW)
-        page = self.paginate_queryset(loader.active_lens_reviews(workload))
+        page = self.paginate_queryset(selectors.active_lens_reviews(workload))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, workload_id: int, pk: int):
@@ -228,27 +226,22 @@ def _with_risks(review: LensReview, questions) -> list[Question]:
 class QuestionViewSet(_LensReviewScoped):
     serializer_class = QuestionSerializer
 
-    def _question(self, workload: Workload, *, saving: bool = False) -> Question:
-        """The question if it is in the lens version of this active lens review of the
-        workload, in one query (plus its choices, and risk rules when saving: the save scores
-        it), as the page fetches it."""
-        version = (
-            LensReview.objects.active()
-            .filter(workload=workload, pk=self.kwargs["lens_review_id"])
-            .values("lens_version_id")[:1]
+    def _located(self, action: str) -> tuple[Workload, Question]:
+        """The workload (access-checked) and the question if it is in the lens version of this
+        active lens review of the workload, in one query, the question with its choices and
+        rules from the bank cache: as the page fetches them, so an API save costs the same."""
+        workload = access.get_workload_or_404(
+            self.request.user,
+            self.kwargs["workload_id"],
+            action,
+            queryset=selectors.workloads_locating(self.kwargs["pk"]),
         )
-        prefetch: list[Any] = [Prefetch("choices", queryset=Choice.objects.order_by("order", "pk"))]
-        if saving:
-            prefetch.append("risk_rules")
-        question = (
-            Question.objects.filter(pk=self.kwargs["pk"], pillar__version_id=Subquery(version))
-            .select_related("pillar")
-            .prefetch_related(*prefetch)
-            .first()
-        )
+        question = None
+        if workload.question_lens_review_id == self.kwargs["lens_review_id"]:
+            question = selectors.question_located(workload, self.kwargs["pk"])
         if question is None:
             raise Http404("No such question in this lens review of the workload.")
-        return question
+        return workload, question
 
     def list(self, request, workload_id: int, lens_review_id: int):
         review = self._lens_review(self._workload(access.VIEW))
@@ -258,9 +251,9 @@ class QuestionViewSet(_LensReviewScoped):
         )
 
     def retrieve(self, request, workload_id: int, lens_review_id: int, pk: int):
-        workload = self._workload(access.VIEW)
+        workload, question = self._located(access.VIEW)
         review = self._lens_review(workload)
-        question = _with_risks(review, [self._question(workload)])[0]
+        question = _with_risks(review, [question])[0]
         return Response(self.get_serializer(question).data)
 
     @extend_schema(
@@ -285,13 +278,12 @@ class QuestionViewSet(_LensReviewScoped):
     @action(detail=True, methods=["get", "put"])
     def answer(self, request, workload_id: int, lens_review_id: int, pk: int):
         if request.method == "GET":
-            question = self._question(self._workload(access.VIEW))
+            workload, question = self._located(access.VIEW)
             answer = Answer.objects.filter(lens_review_id=lens_review_id, question=question).first()
             return _answer_response(
                 answer or Answer(lens_review_id=lens_review_id, question=question)
             )
-        workload = self._workload(access.EDIT)
-        question = self._question(workload, saving=True)
+        workload, question = self._located(access.EDIT)
         values = AnswerWriteSerializer(data=request.data)
         values.is_valid(raise_exception=True)
         header = request.headers.get("If-Match")

@@ -1,10 +1,14 @@
 """Saving an answer: validate, then a conditional update on ``version`` so no save is lost.
 
-A save costs a fixed handful of queries whatever the size of the bank or the number of lenses:
-the question's choices (and risk rules for an imported lens; free when the caller prefetched
-them), the workload row lock that also finds the lens review, the current answer, one
-conditional write, one history row, the lens review's counts when the question's risk moved,
-and the workload's counts and ``updated_at`` (plus savepoints).
+A save costs the same few queries whatever the size of the bank or the number of lenses. The
+question's choices and rules come from the process's bank cache (``selectors.bank``). Then, on
+PostgreSQL, two statements: one locks the workload row and reads the lens review, the stored
+counts, the current answer and the question's improvement items (``_lock_and_read``); one
+writes the answer, its history row and the lens review's and workload's counts and stamps
+(``_write_postgresql``). Improvement items cost queries only when they move
+(``items.item_sync_question``: their writes, one INSERT of the audit rows, and the webhook
+endpoints when the team has any, for the item events and ``workload.risk_changed`` together). Other databases write in four statements (``_write_orm``).
+The risk of the one question that changed moves the stored counts; nothing is rescored.
 """
 
 from __future__ import annotations
@@ -13,22 +17,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from questions import rules as rule_engine
-from questions.models import Choice, LensVersion, Question
-from reviews import scoring
+from questions.models import Choice, Question
+from reviews import scoring, selectors
+from reviews.answer_state import AnswerState
 from reviews.models import (
     Answer,
     AnswerChange,
+    ImprovementItem,
     LensReview,
     NotApplicableReason,
     Workload,
     count_field,
 )
 from reviews.services.items import item_sync_question
+from webhooks import payloads
+from webhooks.events import EventType
+from webhooks.models import Endpoint
+from webhooks.services import webhook_events_emit
 
 NOTES_MAX = 2084
 PRACTICE_NOTE_MAX = 250
@@ -43,44 +52,14 @@ class AnswerConflict(Exception):
         self.current = current
 
 
-@dataclass(frozen=True)
-class SaveResult:
-    answer: Answer
-    changed: bool  # False when the data equalled what was stored (no new version)
+def clean_answer_data(
+    *, question: Question, data: dict[str, Any], choices: list[Choice] | None = None
+) -> AnswerState:
+    """The normalised answer state, or ``ValidationError`` with messages a person can act on.
 
-
-def empty_state() -> dict[str, Any]:
-    return {
-        "selected": [],
-        "is_applicable": True,
-        "reason": "",
-        "notes": "",
-        "choices_not_applicable": {},
-    }
-
-
-def answer_state(answer: Answer | None) -> dict[str, Any]:
-    """The stored state of an answer as a plain dict (what history rows record)."""
-    if answer is None:
-        return empty_state()
-    return {
-        "selected": list(answer.selected),
-        "is_applicable": answer.is_applicable,
-        "reason": answer.reason,
-        "notes": answer.notes,
-        "choices_not_applicable": dict(answer.choices_not_applicable),
-    }
-
-
-def _choices(question: Question) -> list[Choice]:
-    # Uses the prefetch cache when the caller has one, so a page that already shows the
-    # choices does not pay for them twice.
-    return list(question.choices.all())
-
-
-def clean_answer_data(*, question: Question, data: dict[str, Any]) -> dict[str, Any]:
-    """The normalised answer state, or ``ValidationError`` with messages a person can act on."""
-    choices = _choices(question)
+    ``choices`` are the question's in bank order (default: its cached bank's)."""
+    if choices is None:
+        choices = list(selectors.bank(question.pillar.version_id).by_pk[question.pk].choices.all())
     by_ref = {c.ref: c for c in choices}
     errors: list[ValidationError] = []
 
@@ -173,55 +152,310 @@ def clean_answer_data(*, question: Question, data: dict[str, Any]) -> dict[str, 
         raise ValidationError(errors)
 
     order = {c.ref: i for i, c in enumerate(choices)}
-    return {
-        "selected": sorted(selected, key=order.__getitem__),
-        "is_applicable": is_applicable,
-        "reason": reason,
-        "notes": notes,
-        "choices_not_applicable": {
+    return AnswerState.from_values(
+        selected=sorted(selected, key=order.__getitem__),
+        is_applicable=is_applicable,
+        reason=reason,
+        notes=notes,
+        not_applicable={
             ref: not_applicable[ref] for ref in sorted(not_applicable, key=order.__getitem__)
         },
-    }
-
-
-def _scoring_question(question: Question, kind: str) -> scoring.Question:
-    """The question as scoring input; rules only for imported banks (native ones ignore them)."""
-    rules: tuple[rule_engine.CompiledRule, ...] = ()
-    if kind == LensVersion.Kind.IMPORTED:
-        rules = tuple(
-            rule_engine.CompiledRule(rule_engine.parse(r.condition), r.risk)
-            for r in sorted(question.risk_rules.all(), key=lambda r: (r.order, r.pk))
-        )
-    return scoring.Question(
-        ref=question.ref,
-        title=question.title,
-        practices=tuple(
-            scoring.Practice(ref=c.ref, title=c.title, risk=c.risk or None, is_none=c.is_none)
-            for c in _choices(question)
-        ),
-        rules=rules,
     )
 
 
-def _risk(kind: str, question: scoring.Question, state: dict[str, Any] | None) -> str:
-    answer = None
-    if state is not None:
-        answer = scoring.AnswerState(
-            selected=frozenset(state["selected"]),
-            is_applicable=state["is_applicable"],
-            practices_not_applicable=frozenset(state["choices_not_applicable"]),
-        )
+def _risk(kind: str, question: scoring.Question, state: AnswerState | None) -> str:
+    answer = state.to_scoring() if state is not None else None
     return scoring.score_question(kind, question, answer)[0]
 
 
-def count_moves(before: str, after: str) -> dict[str, Any]:
-    """UPDATE arguments that move one question from risk ``before`` to ``after``."""
+def count_moves(before: str, after: str) -> dict[str, int]:
+    """Count changes that move one question from risk ``before`` to ``after``."""
     if before == after:
         return {}
-    return {
-        count_field(before): F(count_field(before)) - 1,
-        count_field(after): F(count_field(after)) + 1,
-    }
+    return {before: -1, after: 1}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the review stands after a save, for the page's counters (no query needed)."""
+
+    lens_review_id: int
+    pillar_id: int
+    risk: str  # the question's risk now
+    lens_counts: dict[str, int]
+    workload_counts: dict[str, int]
+    pillar_answered: int
+    pillar_total: int
+    lenses: int  # active lens reviews of the workload
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    answer: Answer
+    changed: bool  # False when the data equalled what was stored (no new version)
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class _Locked:
+    lens_review_id: int
+    lens_counts: dict[str, int]
+    workload_counts: dict[str, int]
+    lenses: int
+    pillar_answered: int  # answered questions of the pillar before this save
+    webhooks: bool  # whether any active endpoint may receive the team's events
+    answer: Answer | None
+    items: list[ImprovementItem]  # the question's improvement items
+
+
+_ANSWER_FIELDS = (
+    "id",
+    "version",
+    "selected",
+    "is_applicable",
+    "reason",
+    "notes",
+    "choices_not_applicable",
+    "updated_by_id",
+    "updated_at",
+)
+_ITEM_FIELDS = (
+    "id",
+    "pillar_ref",
+    "question_ref",
+    "practice_ref",
+    "question_id",
+    "practice_title",
+    "risk",
+    "status",
+    "due_date",
+    "resolved_at",
+    "owner_id",
+)
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -> _Locked | None:
+    """In one statement: lock the workload row (every writer of a workload's lens reviews and
+    counts locks it first, so saves, upgrades and lens changes serialise), find its active lens
+    review of ``version_id``, and read the stored counts, the number of active lenses, the
+    pillar's answered questions, whether the team has webhook endpoints, the current answer and
+    the question's improvement items (one row per item). None when no active lens review of the
+    workload uses that version.
+
+    A statement that waited for the lock sees the answer as it was when it started (PostgreSQL
+    re-checks only the locked row): the write is conditional on the version and the unique
+    (lens review, question), so a stale read becomes a conflict, never a lost update.
+    """
+    counts = [count_field(risk) for risk in scoring.QUESTION_RISKS]
+    columns = ", ".join(
+        [f"lr.{c}" for c in counts]
+        + [f"w.{c}" for c in counts]
+        + [f"a.{f}" for f in _ANSWER_FIELDS]
+        + [f"i.{f}" for f in _ITEM_FIELDS]
+    )
+    lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
+    user_table = ImprovementItem._meta.get_field("owner").related_model._meta.db_table
+    # Identifiers come from our models; every value is a parameter. The endpoint rule is
+    # webhooks.services.webhook_events_emit's (active, for every team or for this one).
+    sql = f"""SELECT lr.id, {columns}, u.username,
+        (SELECT COUNT(*) FROM {_table(LensReview)} o
+          WHERE o.workload_id = w.id AND o.removed_at IS NULL),
+        (SELECT COUNT(*) FROM {_table(Answer)} pa
+          JOIN {_table(Question)} pq ON pq.id = pa.question_id
+          WHERE pa.lens_review_id = lr.id AND pq.pillar_id = %s
+            AND (NOT pa.is_applicable OR pa.selected <> '[]')),
+        EXISTS (SELECT 1 FROM {_table(Endpoint)} e
+          WHERE e.is_active AND (e.team_id IS NULL OR e.team_id = w.team_id))
+        FROM {_table(Workload)} w
+        JOIN {_table(LensReview)} lr ON lr.workload_id = w.id AND lr.removed_at IS NULL
+          AND lr.lens_version_id = %s
+        LEFT JOIN {_table(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = %s
+        LEFT JOIN {_table(ImprovementItem)} i ON i.lens_review_id = lr.id
+          AND i.pillar_ref = %s AND i.question_ref = %s
+        LEFT JOIN {user_table} u ON u.id = i.owner_id
+        WHERE w.id = %s{lock}"""  # noqa: S608
+    params = [
+        question.pillar_id,
+        version_id,
+        question.pk,
+        question.pillar.ref,
+        question.ref,
+        workload.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first = list(rows[0])
+    lens_review_id = first.pop(0)
+    n = len(counts)
+    lens_counts = dict(zip(scoring.QUESTION_RISKS, first[:n], strict=True))
+    workload_counts = dict(zip(scoring.QUESTION_RISKS, first[n : 2 * n], strict=True))
+    values = dict(zip(_ANSWER_FIELDS, first[2 * n : 2 * n + len(_ANSWER_FIELDS)], strict=True))
+    lenses, pillar_answered, webhooks = first[-3:]
+    answer = None
+    if values["id"] is not None:
+        for name in ("selected", "choices_not_applicable"):
+            values[name] = Answer._meta.get_field(name).from_db_value(
+                values[name], None, connection
+            )
+        answer = Answer(lens_review_id=lens_review_id, question=question, **values)
+        answer._state.adding = False
+    items = []
+    start = 1 + 2 * n + len(_ANSWER_FIELDS)
+    for row in rows:
+        item_values = dict(zip(_ITEM_FIELDS, row[start : start + len(_ITEM_FIELDS)], strict=True))
+        if item_values["id"] is None:
+            continue
+        item = ImprovementItem(lens_review_id=lens_review_id, workload=workload, **item_values)
+        item._state.adding = False
+        if item.owner_id is not None:
+            owner = ImprovementItem._meta.get_field("owner").related_model(
+                pk=item.owner_id, username=row[start + len(_ITEM_FIELDS)]
+            )
+            item.owner = owner
+        items.append(item)
+    return _Locked(
+        lens_review_id,
+        lens_counts,
+        workload_counts,
+        lenses,
+        pillar_answered,
+        bool(webhooks),
+        answer,
+        items,
+    )
+
+
+def _json(model, name: str, value: Any) -> Any:
+    return model._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+def _write_postgresql(
+    *,
+    lens_review_id: int,
+    workload_id: int,
+    question: Question,
+    current: Answer | None,
+    expected_version: int,
+    before: AnswerState,
+    state: AnswerState,
+    moves: dict[str, int],
+    user,
+    now,
+) -> tuple[int, int] | None:
+    """The answer (a conditional UPDATE, or an INSERT that yields to a concurrent one), its
+    history row, and the lens review's and workload's stamps and counts, as one statement of
+    data-modifying WITH clauses: the others run only when the answer's write matched. Returns
+    the answer's (id, version), or None when the write matched nothing (someone saved first).
+    """
+    fields = state.as_fields()
+    answer_values = [
+        _json(Answer, "selected", fields["selected"]),
+        fields["is_applicable"],
+        fields["reason"],
+        fields["notes"],
+        _json(Answer, "choices_not_applicable", fields["choices_not_applicable"]),
+    ]
+    user_id = getattr(user, "pk", None)
+    if current is None:
+        write = f"""INSERT INTO {_table(Answer)} (lens_review_id, question_id, version,
+            updated_by_id, updated_at, selected, is_applicable, reason, notes,
+            choices_not_applicable) VALUES (%s, %s, 1, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (lens_review_id, question_id) DO NOTHING RETURNING id, version"""  # noqa: S608
+        write_params = [lens_review_id, question.pk, user_id, now, *answer_values]
+    else:
+        write = f"""UPDATE {_table(Answer)} SET version = version + 1, updated_by_id = %s,
+            updated_at = %s, selected = %s, is_applicable = %s, reason = %s, notes = %s,
+            choices_not_applicable = %s WHERE id = %s AND version = %s RETURNING id, version"""  # noqa: S608
+        write_params = [user_id, now, *answer_values, current.pk, expected_version]
+    sets = "".join(f", {count_field(risk)} = {count_field(risk)} + %s" for risk in moves)
+    deltas = list(moves.values())
+    # Identifiers come from our models; every value is a parameter.
+    sql = f"""WITH a AS ({write}),
+        h AS (INSERT INTO {_table(AnswerChange)}
+              (answer_id, version, changed_by_id, changed_at, before, after)
+              SELECT id, version, %s, %s, %s, %s FROM a),
+        lr AS (UPDATE {_table(LensReview)} SET updated_at = %s{sets}
+               WHERE id = %s AND EXISTS (SELECT 1 FROM a)),
+        w AS (UPDATE {_table(Workload)} SET updated_at = %s{sets}
+              WHERE id = %s AND EXISTS (SELECT 1 FROM a))
+        SELECT id, version FROM a"""  # noqa: S608
+    params = [
+        *write_params,
+        user_id,
+        now,
+        _json(AnswerChange, "before", before.to_json()),
+        _json(AnswerChange, "after", state.to_json()),
+        now,
+        *deltas,
+        lens_review_id,
+        now,
+        *deltas,
+        workload_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _write_orm(
+    *,
+    lens_review_id: int,
+    workload_id: int,
+    question: Question,
+    current: Answer | None,
+    expected_version: int,
+    before: AnswerState,
+    state: AnswerState,
+    moves: dict[str, int],
+    user,
+    now,
+) -> tuple[int, int] | None:
+    """``_write_postgresql`` for other databases (SQLite for ``make run``): four statements."""
+    if current is None:
+        answer = Answer.objects.create(
+            lens_review_id=lens_review_id,
+            question=question,
+            version=1,
+            updated_by=user,
+            updated_at=now,
+            **state.as_fields(),
+        )
+        written = (answer.pk, 1)
+    else:
+        won = Answer.objects.filter(pk=current.pk, version=expected_version).update(
+            version=F("version") + 1, updated_by=user, updated_at=now, **state.as_fields()
+        )
+        if not won:
+            return None
+        written = (current.pk, expected_version + 1)
+    AnswerChange.objects.create(
+        answer_id=written[0],
+        version=written[1],
+        changed_by=user,
+        changed_at=now,
+        before=before.to_json(),
+        after=state.to_json(),
+    )
+    changes = {count_field(risk): F(count_field(risk)) + delta for risk, delta in moves.items()}
+    LensReview.objects.filter(pk=lens_review_id).update(updated_at=now, **changes)
+    Workload.objects.filter(pk=workload_id).update(updated_at=now, **changes)
+    return written
+
+
+def _is_answer_clash(error: IntegrityError) -> bool:
+    return "uniq_answer" in str(error)
+
+
+def _moved(counts: dict[str, int], moves: dict[str, int]) -> dict[str, int]:
+    return {risk: n + moves.get(risk, 0) for risk, n in counts.items()}
 
 
 def answer_save(
@@ -238,110 +472,165 @@ def answer_save(
     Raises ``ValidationError`` (nothing changed) or ``AnswerConflict`` carrying the answer as
     the other person saved it (nothing changed either).
     """
-    state = clean_answer_data(question=question, data=data)
+    version_id = question.pillar.version_id
+    bank = selectors.bank(version_id)
+    scored = bank.scored[question.pk]
+    state = clean_answer_data(
+        question=question, data=data, choices=list(bank.by_pk[question.pk].choices.all())
+    )
     now = timezone.now()
-    with transaction.atomic():
-        # Lock the workload row (every writer of a workload's lens reviews and counts locks it
-        # first) and find the active lens review of the question's version in the same query:
-        # a lens upgraded or removed since the page was read would otherwise leave this answer
-        # where nobody sees it.
-        found = (
-            Workload.objects.select_for_update(of=("self",))
-            .filter(
-                pk=workload.pk,
-                lens_reviews__removed_at__isnull=True,
-                lens_reviews__lens_version_id=question.pillar.version_id,
+    try:
+        with transaction.atomic():
+            result = _save(
+                workload=workload,
+                question=question,
+                bank=bank,
+                scored=scored,
+                state=state,
+                expected_version=expected_version,
+                user=user,
+                now=now,
             )
-            .values_list("lens_reviews__pk", "lens_reviews__lens_version__kind")
+    except IntegrityError as error:
+        # Another save created this answer after our read (see ``_lock_and_read``); the
+        # transaction is rolled back, so read what won.
+        if not _is_answer_clash(error):
+            raise
+        current = (
+            Answer.objects.filter(
+                lens_review__workload=workload,
+                lens_review__removed_at__isnull=True,
+                question=question,
+            )
+            .select_related("updated_by")
             .first()
         )
-        if found is None:
-            upgraded = LensReview.objects.active().filter(
-                workload_id=workload.pk, lens__versions__pk=question.pillar.version_id
-            )
-            if upgraded.exists():
-                raise ValidationError(
-                    "This lens moved to a newer version while you were answering. "
-                    "Reload the questionnaire and apply your change again.",
-                    code="lens_upgraded",
-                )
+        if current is not None and AnswerState.from_model(current) == state:
+            return SaveResult(current, False)
+        raise AnswerConflict(current) from None
+    if result.changed:
+        workload.updated_at = now
+    return result
+
+
+def _save(
+    *,
+    workload: Workload,
+    question: Question,
+    bank: selectors.VersionBank,
+    scored: scoring.Question,
+    state: AnswerState,
+    expected_version: int,
+    user,
+    now,
+) -> SaveResult:
+    kind = bank.kind
+    locked = _lock_and_read(workload=workload, version_id=bank.version.pk, question=question)
+    if locked is None:
+        upgraded = LensReview.objects.active().filter(
+            workload_id=workload.pk, lens__versions__pk=bank.version.pk
+        )
+        if upgraded.exists():
             raise ValidationError(
-                "This question is not part of the lens versions this workload is reviewed "
-                "against (the lens may have been removed since the page was opened). Open the "
-                "question from the workload's own questionnaire.",
-                code="other_lens",
+                "This lens moved to a newer version while you were answering. "
+                "Reload the questionnaire and apply your change again.",
+                code="lens_upgraded",
             )
-        lens_review_id, kind = found
-        current = Answer.objects.filter(lens_review_id=lens_review_id, question=question).first()
-        before = answer_state(current)
-        if before == state:
-            # Nothing to store: repeated autosaves and re-sent forms are harmless, even
-            # from a stale version, because nothing would be overwritten.
-            return SaveResult(
-                current or Answer(lens_review_id=lens_review_id, question=question), False
-            )
-        current_version = current.version if current else 0
-        if current_version != expected_version:
-            raise AnswerConflict(current)
-        if current is None:
-            try:
-                # The savepoint lets a lost race on the unique (lens review, question) surface
-                # as a conflict instead of breaking the outer transaction.
-                with transaction.atomic():
-                    answer = Answer.objects.create(
-                        lens_review_id=lens_review_id,
-                        question=question,
-                        version=1,
-                        updated_by=user,
-                        updated_at=now,
-                        **state,
-                    )
-            except IntegrityError:
-                raise AnswerConflict(
-                    Answer.objects.filter(lens_review_id=lens_review_id, question=question).first()
-                ) from None
-        else:
-            # The version filter makes the write conditional: of two saves that both read
-            # version N, exactly one matches a row.
-            won = Answer.objects.filter(pk=current.pk, version=expected_version).update(
-                version=F("version") + 1, updated_by=user, updated_at=now, **state
-            )
-            if not won:
-                raise AnswerConflict(Answer.objects.filter(pk=current.pk).first())
-            answer = current
-            for key, value in state.items():
-                setattr(answer, key, value)
-            answer.version = expected_version + 1
-            answer.updated_by = user
-            answer.updated_at = now
-        AnswerChange.objects.create(
-            answer=answer,
-            version=answer.version,
-            changed_by=user,
-            changed_at=now,
-            before=before,
-            after=state,
+        raise ValidationError(
+            "This question is not part of the lens versions this workload is reviewed "
+            "against (the lens may have been removed since the page was opened). Open the "
+            "question from the workload's own questionnaire.",
+            code="other_lens",
         )
-        # Stored counts move by the one question that changed: its risk before and after.
-        scored = _scoring_question(question, kind)
-        moves = count_moves(
-            _risk(kind, scored, before if current else None), _risk(kind, scored, state)
-        )
-        LensReview.objects.filter(pk=lens_review_id).update(updated_at=now, **moves)
-        Workload.objects.filter(pk=workload.pk).update(updated_at=now, **moves)
-        item_sync_question(
-            workload=workload,
+    lens_review_id = locked.lens_review_id
+    current = locked.answer
+    before = AnswerState.from_model(current)
+    risk_before = _risk(kind, scored, before if current else None)
+
+    def progress(risk: str, moves: dict[str, int]) -> Progress:
+        answered = locked.pillar_answered - before.is_answered + (risk != scoring.UNANSWERED)
+        return Progress(
             lens_review_id=lens_review_id,
-            question=question,
-            kind=kind,
-            scored=scored,
-            state=scoring.AnswerState(
-                selected=frozenset(state["selected"]),
-                is_applicable=state["is_applicable"],
-                practices_not_applicable=frozenset(state["choices_not_applicable"]),
-            ),
-            user=user,
-            now=now,
+            pillar_id=question.pillar_id,
+            risk=risk,
+            lens_counts=_moved(locked.lens_counts, moves),
+            workload_counts=_moved(locked.workload_counts, moves),
+            pillar_answered=answered,
+            pillar_total=bank.pillar_sizes[question.pillar_id],
+            lenses=locked.lenses,
         )
-    workload.updated_at = now
-    return SaveResult(answer, True)
+
+    if before == state:
+        # Nothing to store: repeated autosaves and re-sent forms are harmless, even from a
+        # stale version, because nothing would be overwritten.
+        answer = current or Answer(lens_review_id=lens_review_id, question=question)
+        return SaveResult(answer, False, progress(risk_before, {}))
+    current_version = current.version if current else 0
+    if current_version != expected_version:
+        raise AnswerConflict(
+            Answer.objects.select_related("updated_by").filter(pk=current.pk).first()
+            if current
+            else None
+        )
+    # Stored counts move by the one question that changed: its risk before and after.
+    risk_after = _risk(kind, scored, state)
+    moves = count_moves(risk_before, risk_after)
+    write = _write_postgresql if connection.vendor == "postgresql" else _write_orm
+    written = write(
+        lens_review_id=lens_review_id,
+        workload_id=workload.pk,
+        question=question,
+        current=current,
+        expected_version=expected_version,
+        before=before,
+        state=state,
+        moves=moves,
+        user=user,
+        now=now,
+    )
+    if written is None:
+        latest = (
+            Answer.objects.select_related("updated_by")
+            .filter(lens_review_id=lens_review_id, question=question)
+            .first()
+        )
+        if latest is not None and AnswerState.from_model(latest) == state:
+            return SaveResult(latest, False, progress(risk_before, {}))
+        raise AnswerConflict(latest)
+    answer = current or Answer(lens_review_id=lens_review_id, question=question)
+    answer.pk, answer.version = written
+    answer._state.adding = False
+    for key, value in state.as_fields().items():
+        setattr(answer, key, value)
+    answer.updated_by = user if getattr(user, "pk", None) else None
+    answer.updated_at = now
+    result = SaveResult(answer, True, progress(risk_after, moves))
+    events: list[tuple[EventType, dict[str, Any]]] = []
+    item_sync_question(
+        workload=workload,
+        lens_review_id=lens_review_id,
+        question=question,
+        kind=kind,
+        scored=scored,
+        state=state.to_scoring(),
+        existing=locked.items,
+        user=user,
+        now=now,
+        events=events,
+    )
+    if moves:
+        events.append(
+            (
+                EventType.WORKLOAD_RISK_CHANGED,
+                payloads.workload_risk_data(
+                    workload,
+                    before=locked.workload_counts,
+                    after=result.progress.workload_counts,
+                ),
+            )
+        )
+    # One endpoint query for every event of the save; none when nothing happened or when no
+    # endpoint may receive the team's events.
+    if locked.webhooks:
+        webhook_events_emit(team_id=workload.team_id, events=events)
+    return result

@@ -5,10 +5,12 @@ decides whether the practice is still at risk; people decide who fixes it, by wh
 status. Every change is in the audit trail (``reviews.audit_actions.ItemAction``) and the
 matching webhook events are emitted in the same transaction.
 
-Cost inside ``answer_save`` (``item_sync_question``): one query when no item moves (the
-question's items); when items move, one INSERT for new items, one UPDATE per group of
-resolved / reopened items, one audit row per moved item and one query for the webhook
-endpoints (plus a delivery and an outbox row per interested endpoint).
+Cost inside ``answer_save`` (``item_sync_question``): the question's items (none when the
+caller read them already: ``answer_save`` does with its lock); only when items move, one
+INSERT for new items, one
+UPDATE per group of resolved / reopened items and one INSERT of every audit row; the webhook
+events go out with the save's own (one endpoint query, skipped when the team has no endpoint,
+plus a delivery and an outbox row per interested endpoint).
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, audit_records
 from questions.models import Question
-from reviews import loader, scoring
+from reviews import loader, scoring, selectors
 from reviews.audit_actions import ItemAction
 from reviews.models import ImprovementItem, LensReview, Membership, Role, Workload
 from reviews.vocab import PracticeStatus, Risk
@@ -97,8 +99,10 @@ def _apply(
     user,
     now: dt.datetime,
     action_context: dict[str, Any] | None = None,
+    events: list[tuple[EventType, dict[str, Any]]] | None = None,
 ) -> dict[str, list[ImprovementItem]]:
-    """Create, resolve, reopen or re-rate items so that they match ``decided``."""
+    """Create, resolve, reopen or re-rate items so that they match ``decided``. The webhook
+    events go to ``events`` when given (the caller emits them with its own), else out."""
     by_key = {(i.pillar_ref, i.question_ref, i.practice_ref): i for i in existing}
     created: list[ImprovementItem] = []
     resolved: list[ImprovementItem] = []
@@ -154,39 +158,27 @@ def _apply(
             updated_at=now,
         )
     context = action_context or {}
-    events: list[tuple[EventType, dict[str, Any]]] = []
+    emit = events is None
+    events = [] if events is None else events
+    audits: list[dict[str, Any]] = []
     for item in created:
-        audit_record(
-            action=ItemAction.CREATED,
-            actor=user,
-            target=item,
-            team=workload.team_id,
-            data={"risk": item.risk, **context},
+        audits.append(
+            {"action": ItemAction.CREATED, "target": item, "data": {"risk": item.risk, **context}}
         )
         events.append((EventType.ITEM_CREATED, _item_data(item, workload)))
     for item in resolved:
-        audit_record(
-            action=ItemAction.RESOLVED_BY_ANSWER,
-            actor=user,
-            target=item,
-            team=workload.team_id,
-            data=context,
-        )
+        audits.append({"action": ItemAction.RESOLVED_BY_ANSWER, "target": item, "data": context})
         events.append(
             (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "resolved"})
         )
     for item in reopened:
-        audit_record(
-            action=ItemAction.REOPENED_BY_ANSWER,
-            actor=user,
-            target=item,
-            team=workload.team_id,
-            data=context,
-        )
+        audits.append({"action": ItemAction.REOPENED_BY_ANSWER, "target": item, "data": context})
         events.append(
             (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "reopened"})
         )
-    if events:
+    # One INSERT for every audit row of the change.
+    audit_records(actor=user, team=workload.team_id, entries=audits)
+    if emit and events:
         webhook_events_emit(team_id=workload.team_id, events=events)
     return {"created": created, "resolved": resolved, "reopened": reopened, "rerated": rerated}
 
@@ -201,16 +193,24 @@ def item_sync_question(
     state: scoring.AnswerState | None,
     user,
     now: dt.datetime | None = None,
+    existing: list[ImprovementItem] | None = None,
+    events: list[tuple[EventType, dict[str, Any]]] | None = None,
 ) -> dict[str, list[ImprovementItem]]:
-    """Bring the items of one question in line with its new answer (inside ``answer_save``)."""
+    """Bring the items of one question in line with its new answer (inside ``answer_save``).
+
+    ``existing``: the question's items when the caller read them already (with their owners'
+    names). ``events``: see ``_apply``."""
     now = now or timezone.now()
     pillar_ref = question.pillar.ref
     decided = outcomes_for_question(
         kind=kind, question=scored, pillar_ref=pillar_ref, question_id=question.pk, state=state
     )
-    existing = ImprovementItem.objects.filter(
-        lens_review_id=lens_review_id, pillar_ref=pillar_ref, question_ref=question.ref
-    ).select_related("owner")
+    if existing is None:
+        existing = list(
+            ImprovementItem.objects.filter(
+                lens_review_id=lens_review_id, pillar_ref=pillar_ref, question_ref=question.ref
+            ).select_related("owner")
+        )
     return _apply(
         workload=workload,
         lens_review_id=lens_review_id,
@@ -218,6 +218,7 @@ def item_sync_question(
         decided=decided,
         user=user,
         now=now,
+        events=events,
     )
 
 
@@ -231,12 +232,7 @@ def items_sync_lens_review(
     version_id = lens_review.lens_version_id
     bank = loader.banks_for_versions([version_id])[version_id]
     answers = loader.answers_for_lens_reviews([lens_review.pk]).get(lens_review.pk, {})
-    question_ids = {
-        (p, q): pk
-        for pk, p, q in Question.objects.filter(pillar__version_id=version_id).values_list(
-            "pk", "pillar__ref", "ref"
-        )
-    }
+    question_ids = selectors.question_ids_by_key(version_id)
     decided: dict[Key, Outcome] = {}
     practices_now: set[Key] = set()
     for pillar in bank.pillars:

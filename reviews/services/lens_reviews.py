@@ -8,7 +8,6 @@ all in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,9 +17,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from questions.models import Choice, LensVersion, Question
+from reviews.answer_state import AnswerState
 from reviews.audit_actions import ReviewAction
 from reviews.models import Answer, AnswerChange, LensReview, Workload
-from reviews.services.answers import answer_state
 from reviews.services.counts import lens_review_counts_store, workload_counts_store
 from reviews.services.items import items_sync_lens_review
 
@@ -178,7 +177,7 @@ class UpgradePlan:
     dropped_questions: list[QuestionCarry] = field(default_factory=list)  # answered, now gone
     new_questions: list[QuestionCarry] = field(default_factory=list)
     # internal: (answer, new question, new state)
-    moves: list[tuple[Answer, Question, dict[str, Any]]] = field(default_factory=list)
+    moves: list[tuple[Answer, Question, AnswerState]] = field(default_factory=list)
 
     @property
     def dropped_choice_count(self) -> int:
@@ -226,14 +225,14 @@ def upgrade_plan(*, lens_review: LensReview, to_version: LensVersion) -> Upgrade
             continue
         refs = new_choices.get(new_question.pk, {})
         old_refs = old_choices.get(answer.question_id, {})
-        state = answer_state(answer)
-        kept = [r for r in state["selected"] if r in refs]
-        kept_na = {r: v for r, v in state["choices_not_applicable"].items() if r in refs}
-        dropped = [r for r in state["selected"] if r not in refs] + [
-            r for r in state["choices_not_applicable"] if r not in refs
+        state = AnswerState.from_model(answer)
+        dropped = [r for r in state.selected if r not in refs] + [
+            r for r in state.not_applicable_refs if r not in refs
         ]
-        state["selected"] = kept
-        state["choices_not_applicable"] = kept_na
+        state = state.replace(
+            selected=tuple(r for r in state.selected if r in refs),
+            not_applicable=tuple((r, mark) for r, mark in state.not_applicable if r in refs),
+        )
         plan.carried.append(
             QuestionCarry(
                 *key,
@@ -274,13 +273,13 @@ def lens_review_upgrade(
     now = timezone.now()
     changes = []
     for answer, new_question, state in plan.moves:
-        before = answer_state(answer)
+        before = AnswerState.from_model(answer)
         Answer.objects.filter(pk=answer.pk).update(
             question=new_question,
             version=F("version") + 1,
             updated_by=user,
             updated_at=now,
-            **state,
+            **state.as_fields(),
         )
         changes.append(
             AnswerChange(
@@ -288,8 +287,8 @@ def lens_review_upgrade(
                 version=answer.version + 1,
                 changed_by=user,
                 changed_at=now,
-                before=before,
-                after={**state, "event": f"Lens upgraded to {to_version}"},
+                before=before.to_json(),
+                after={**state.to_json(), "event": f"Lens upgraded to {to_version}"},
             )
         )
     AnswerChange.objects.bulk_create(changes)

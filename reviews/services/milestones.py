@@ -5,54 +5,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 
 from accounts.audit import audit_record
-from reviews import loader, scoring
+from reviews import loader, scoring, selectors
 from reviews.audit_actions import ReviewAction
-from reviews.models import Answer, LensReview, Milestone, MilestoneLens, Workload
+from reviews.models import LensReview, Milestone, MilestoneLens, Workload
 from webhooks import payloads
 from webhooks.events import EventType
 from webhooks.services import webhook_event_emit
 
 MAX_MILESTONES = 100  # per workload, as in the AWS Well-Architected Tool
 NAME_MAX = 100
-
-
-def _snapshot_answers(
-    lens_reviews: list[LensReview],
-) -> tuple[dict[int, dict], dict[int, dict[str, scoring.AnswerState]]]:
-    """The lens reviews' answers as stored JSON and as scoring input, from one query."""
-    rows = Answer.objects.filter(
-        lens_review__in=lens_reviews,
-        question__pillar__version_id=F("lens_review__lens_version_id"),
-    ).values_list(
-        "lens_review_id",
-        "question__pillar__ref",
-        "question__ref",
-        "selected",
-        "is_applicable",
-        "reason",
-        "notes",
-        "choices_not_applicable",
-    )
-    stored: dict[int, dict] = {r.pk: {} for r in lens_reviews}
-    states: dict[int, dict[str, scoring.AnswerState]] = {r.pk: {} for r in lens_reviews}
-    for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
-        key = scoring.answer_key(pillar_ref, question_ref)
-        stored[review_id][key] = {
-            "selected": list(selected),
-            "is_applicable": applicable,
-            "reason": reason,
-            "notes": notes,
-            "choices_not_applicable": dict(na or {}),
-        }
-        states[review_id][key] = scoring.AnswerState(
-            selected=frozenset(selected),
-            is_applicable=applicable,
-            practices_not_applicable=frozenset(na or {}),
-        )
-    return stored, states
 
 
 @transaction.atomic
@@ -88,10 +51,14 @@ def milestone_create(*, workload: Workload, name: str, user, request=None) -> Mi
     lens_reviews = list(
         LensReview.objects.active().filter(workload=workload).order_by("position", "pk")
     )
-    stored, states = _snapshot_answers(lens_reviews)
+    answers = selectors.answer_states(r.pk for r in lens_reviews)
     banks = loader.banks_for_versions({r.lens_version_id for r in lens_reviews})
     results = {
-        r.pk: scoring.score_workload(banks[r.lens_version_id], states[r.pk]) for r in lens_reviews
+        r.pk: scoring.score_workload(
+            banks[r.lens_version_id],
+            {key: state.to_scoring() for key, state in answers.get(r.pk, {}).items()},
+        )
+        for r in lens_reviews
     }
     milestone = Milestone.objects.create(
         workload=workload,
@@ -104,7 +71,7 @@ def milestone_create(*, workload: Workload, name: str, user, request=None) -> Mi
             lens_review=review,
             lens_version_id=review.lens_version_id,
             position=position,
-            answers=stored[review.pk],
+            answers={key: state.to_json() for key, state in answers.get(review.pk, {}).items()},
             results=scoring.result_to_json(results[review.pk]),
         )
         for position, review in enumerate(lens_reviews)

@@ -14,20 +14,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from questions.models import Choice, LensVersion, Question
-from reviews import access, loader
+from questions.models import LensVersion, Question
+from reviews import access, loader, selectors
+from reviews.answer_state import AnswerState
 from reviews.forms import AnswerForm, describe_state
 from reviews.http import AppRequest
 from reviews.labels import RISK_LABELS
 from reviews.models import Answer, AnswerChange, LensReview, Workload
-from reviews.services.answers import AnswerConflict, answer_save, answer_state
+from reviews.services.answers import AnswerConflict, Progress, SaveResult, answer_save
 from reviews.services.lens_reviews import newer_versions
 from reviews.views.lenses import LensAddForm
 from reviews.vocab import Risk
@@ -44,6 +44,14 @@ STATE_LABELS = {
 }
 
 
+def state_for(risk: str) -> str:
+    if risk == Risk.UNANSWERED:
+        return STATE_UNANSWERED
+    if risk == Risk.NOT_APPLICABLE:
+        return STATE_NOT_APPLICABLE
+    return STATE_ANSWERED
+
+
 @dataclass(frozen=True)
 class NavItem:
     pk: int
@@ -54,6 +62,7 @@ class NavItem:
     title: str
     state: str
     risk: str
+    pillar_id: int = 0
 
     @property
     def state_label(self) -> str:
@@ -84,6 +93,12 @@ class PillarGroup:
     name: str
     items: list[NavItem]
     is_open: bool
+    pk: int = 0
+    lens_review_id: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
 
     @property
     def answered(self) -> int:
@@ -131,14 +146,22 @@ class Navigation:
             if not groups or groups[-1].lens.lens_review.pk != item.lens_review_id:
                 groups.append(LensGroup(by_id[item.lens_review_id], []))
             pillars = groups[-1].pillars
-            if not pillars or pillars[-1].name != item.pillar_name:
-                pillars.append(PillarGroup(item.pillar_name, [], False))
+            if not pillars or pillars[-1].pk != item.pillar_id:
+                pillars.append(
+                    PillarGroup(item.pillar_name, [], False, item.pillar_id, item.lens_review_id)
+                )
             pillars[-1].items.append(item)
         return [
             LensGroup(
                 g.lens,
                 [
-                    PillarGroup(p.name, p.items, any(i.pk == focus for i in p.items))
+                    PillarGroup(
+                        p.name,
+                        p.items,
+                        any(i.pk == focus for i in p.items),
+                        p.pk,
+                        p.lens_review_id,
+                    )
                     for p in g.pillars
                 ],
             )
@@ -174,36 +197,29 @@ class Navigation:
 
 def navigation_for(workload: Workload, current: int | None = None) -> Navigation:
     """Every question of the workload's active lens reviews, lens by lens, with its state and
-    risk (8 queries whatever the number of lenses)."""
-    review = loader.review_for_workload(workload)
-    versions = [lens.lens_review.lens_version_id for lens in review.lenses]
-    rows = Question.objects.filter(pillar__version_id__in=versions).values_list(
-        "pk", "pillar__version_id", "pillar__ref", "pillar__name", "ref"
-    )
-    by_key = {(v, pillar_ref, ref): (pk, name) for pk, v, pillar_ref, name, ref in rows}
+    risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
+    for the banks of versions not yet in the process's bank cache."""
+    lens_reviews = selectors.active_lens_reviews(workload)
+    banks = selectors.banks(r.lens_version_id for r in lens_reviews)
+    review = loader.review_for_workload(workload, lens_reviews)
     items = []
     number = 0
     for lens in review.lenses:
         version = lens.lens_review.lens_version
-        for question in lens.result.questions:
+        bank = banks[version.pk]
+        for question, row in zip(lens.result.questions, bank.questions, strict=True):
             number += 1
-            pk, pillar_name = by_key[(version.pk, question.pillar_ref, question.ref)]
-            if question.risk == Risk.UNANSWERED:
-                state = STATE_UNANSWERED
-            elif question.risk == Risk.NOT_APPLICABLE:
-                state = STATE_NOT_APPLICABLE
-            else:
-                state = STATE_ANSWERED
             items.append(
                 NavItem(
-                    pk,
+                    row.pk,
                     number,
                     lens.lens_review.pk,
                     version.name,
-                    pillar_name,
+                    row.pillar.name,
                     question.title,
-                    state,
+                    state_for(question.risk),
                     question.risk,
+                    row.pillar_id,
                 )
             )
     lenses = tuple(
@@ -213,21 +229,14 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     return Navigation(tuple(items), review.answered, review.total, lenses, current)
 
 
-def _question_or_none(
-    workload: Workload, question_id: int, *, saving: bool = False
-) -> Question | None:
-    """The question if it belongs to the lens version of one of the workload's active lens
-    reviews (with choices prefetched, and risk rules when ``saving``: the save scores it)."""
-    versions = LensReview.objects.active().filter(workload=workload).values("lens_version_id")
-    prefetch: list[Any] = [Prefetch("choices", queryset=Choice.objects.order_by("order", "pk"))]
-    if saving:
-        prefetch.append("risk_rules")
-    return (
-        Question.objects.filter(pk=question_id, pillar__version_id__in=versions)
-        .select_related("pillar__version")
-        .prefetch_related(*prefetch)
-        .first()
+def _located(request: AppRequest, workload_id: int, question_id: int, action: str):
+    """The workload (access-checked, 404/403) and the question if it is in one of the
+    workload's active lens reviews (else None), with its choices and rules: one query, the
+    question from the bank cache."""
+    workload = access.get_workload_or_404(
+        request.user, workload_id, action, queryset=selectors.workloads_locating(question_id)
     )
+    return workload, selectors.question_located(workload, question_id)
 
 
 def upgrades_for(nav: Navigation) -> list[tuple[LensReview, LensVersion]]:
@@ -246,9 +255,7 @@ def _wrong_lens(request: AppRequest, workload: Workload) -> HttpResponse:
 
 def _answer(workload: Workload, question: Question) -> Answer | None:
     return (
-        Answer.objects.filter(
-            lens_review__workload=workload, lens_review__removed_at__isnull=True, question=question
-        )
+        Answer.objects.filter(lens_review_id=workload.question_lens_review_id, question=question)
         .select_related("updated_by")
         .first()
     )
@@ -258,12 +265,67 @@ def _conflict_context(form: AnswerForm, current: Answer | None) -> dict[str, Any
     titles = {c.ref: c.title for c in form.choices}
     return {
         "conflict": current,
-        "conflict_lines": describe_state(answer_state(current), titles),
+        "conflict_lines": describe_state(AnswerState.from_model(current), titles),
     }
 
 
+@dataclass(frozen=True)
+class SavedCounters:
+    """What a save changes on the page besides the form: the question's line in the side
+    navigation, its pillar's and its lens's answered counts, and the progress. Swapped in
+    out of band, built from the save's own figures without a query."""
+
+    item: NavItem
+    lens_review_id: int
+    pillar_id: int
+    pillar_answered: int
+    pillar_total: int
+    lens_answered: int
+    lens_total: int
+    answered: int
+    total: int
+    lenses: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+
+def _answered(counts: dict[str, int]) -> tuple[int, int]:
+    total = sum(counts.values())
+    return total - counts[Risk.UNANSWERED], total
+
+
+def saved_counters(question: Question, progress: Progress) -> SavedCounters:
+    item = NavItem(
+        question.pk,
+        0,
+        progress.lens_review_id,
+        "",
+        question.pillar.name,
+        question.title,
+        state_for(progress.risk),
+        progress.risk,
+        question.pillar_id,
+    )
+    lens_answered, lens_total = _answered(progress.lens_counts)
+    answered, total = _answered(progress.workload_counts)
+    return SavedCounters(
+        item=item,
+        lens_review_id=progress.lens_review_id,
+        pillar_id=question.pillar_id,
+        pillar_answered=progress.pillar_answered,
+        pillar_total=progress.pillar_total,
+        lens_answered=lens_answered,
+        lens_total=lens_total,
+        answered=answered,
+        total=total,
+        lenses=progress.lenses,
+    )
+
+
 def _saved_response(
-    request: AppRequest, workload: Workload, question: Question, answer: Answer
+    request: AppRequest, workload: Workload, question: Question, saved: SaveResult
 ) -> HttpResponse:
     go = request.POST.get("go")
     if go in ("next", "previous") or not request.htmx:
@@ -285,8 +347,8 @@ def _saved_response(
         {
             "workload": workload,
             "question": question,
-            "answer": answer,
-            "qnav": navigation_for(workload, question.pk),
+            "answer": saved.answer,
+            "saved": saved_counters(question, saved.progress),
             "nav": "workloads",
             "status_state": "saved",
         },
@@ -314,8 +376,7 @@ def _saved_only_response(
 @login_required
 def question_page(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
-    workload = access.get_workload_or_404(request.user, workload_id, action)
-    question = _question_or_none(workload, question_id, saving=request.method == "POST")
+    workload, question = _located(request, workload_id, question_id, action)
     if question is None:
         return _wrong_lens(request, workload)
     choices = list(question.choices.all())
@@ -345,7 +406,7 @@ def question_page(request: AppRequest, workload_id: int, question_id: int) -> Ht
                 extra = _conflict_context(form, conflict.current)
         if saved is not None:
             try:
-                return _saved_response(request, workload, question, saved.answer)
+                return _saved_response(request, workload, question, saved)
             except Exception:
                 # The answer is committed; only building the rest of the response failed (the
                 # database dropped right after the commit, say). The user must hear "saved",
@@ -395,8 +456,7 @@ def question_page(request: AppRequest, workload_id: int, question_id: int) -> Ht
 
 @login_required
 def question_history(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
-    workload = access.get_workload_or_404(request.user, workload_id, access.VIEW)
-    question = _question_or_none(workload, question_id)
+    workload, question = _located(request, workload_id, question_id, access.VIEW)
     if question is None:
         return _wrong_lens(request, workload)
     titles = {c.ref: c.title for c in question.choices.all()}
@@ -410,8 +470,10 @@ def question_history(request: AppRequest, workload_id: int, question_id: int) ->
     entries = [
         {
             "change": change,
-            "before": describe_state(change.before, titles),
-            "after": describe_state(change.after, titles),
+            "before": describe_state(AnswerState.from_json(change.before), titles),
+            "after": describe_state(
+                AnswerState.from_json(change.after), titles, event=change.after.get("event", "")
+            ),
         }
         for change in changes
     ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from questions.models import Question
+from reviews.answer_state import EMPTY
 from reviews.models import Answer, Workload
-from reviews.services.answers import answer_save, empty_state
+from reviews.services.answers import answer_save
 from tests.factories import version_of
 
 Q3, Q4, Q5 = "service-architecture", "prevent-interaction-failure", "mitigate-interaction-failure"
@@ -18,7 +19,7 @@ def save(workload: Workload, question_ref: str, user=None, **data) -> Answer:
     return answer_save(
         workload=workload,
         question=question,
-        data={**empty_state(), **data},
+        data={**EMPTY.to_json(), **data},
         expected_version=current.version if current else 0,
         user=user,
     ).answer

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questions.models import Choice, Question
+from reviews.answer_state import EMPTY
 from reviews.models import Answer, LensReview
-from reviews.services.answers import answer_save, empty_state
+from reviews.services.answers import answer_save
 from reviews.services.counts import counts_recompute
 from reviews.services.lens_reviews import lens_review_add, lens_review_remove, lens_review_upgrade
 from tests import factories
@@ -68,7 +69,7 @@ def _data(question: Question, spec: dict) -> dict:
     choices = list(Choice.objects.filter(question=question).order_by("order", "pk"))
     real = [c.ref for c in choices if not c.is_none]
     nones = [c.ref for c in choices if c.is_none]
-    data = {**empty_state(), **{k: v for k, v in spec.items() if k != "selected"}}
+    data = {**EMPTY.to_json(), **{k: v for k, v in spec.items() if k != "selected"}}
     picks = spec.get("selected", [])
     if picks == ["none"]:
         data["selected"] = nones[:1]

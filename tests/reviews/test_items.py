@@ -11,8 +11,9 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from questions.models import Question
 from reviews import tasks
+from reviews.answer_state import EMPTY
 from reviews.models import ImprovementItem
-from reviews.services.answers import answer_save, empty_state
+from reviews.services.answers import answer_save
 from reviews.services.items import item_update, items_reopen_expired, items_sync_lens_review
 from reviews.services.lens_reviews import lens_review_upgrade
 from tests import factories
@@ -49,7 +50,7 @@ def answer(workload, question_ref: str, user, **data):
     return answer_save(
         workload=workload,
         question=question,
-        data={**empty_state(), **data},
+        data={**EMPTY.to_json(), **data},
         expected_version=current.version if current else 0,
         user=user,
     ).answer

@@ -79,61 +79,108 @@ def _question_url(workload, question, suffix=""):
     return reverse(name, kwargs={"workload_id": workload.pk, "question_id": question.pk})
 
 
-# Common to every page: 1 session, 1 user, 1 workload with the user's role.
-# navigation_for: 7 for the scored workload (its active lens reviews, then the loader's 6)
-# + 1 for the question ids, whatever the number of lenses.
+# Common to every page: 1 session, 1 user, 1 workload with the user's role (and, on question
+# pages, the active lens review that holds the question: its choices and rules come from the
+# process's bank cache, warm here since the setup saved answers).
+# navigation_for: the active lens reviews and their answers (2), whatever the number of lenses.
 
 
 def test_question_page_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # + question, its choices, its answer, navigation (8), newer lens versions
-    with django_assert_num_queries(15):
+    # + its answer, navigation (2), newer lens versions
+    with django_assert_num_queries(QUESTION_PAGE_QUERIES):
         response = client.get(_question_url(workload, questions[1]))
     assert response.status_code == 200
 
 
-# Improvement items in the save (reviews.services.items.item_sync_question): the question's
-# items; here two practices are unticked and one ticked, so one INSERT of the two new items, one
-# UPDATE resolving the third, an audit row for each of the three, one query for webhook
-# endpoints. A save that moves no item adds only the first query.
-ITEM_QUERIES = 7
+QUESTION_PAGE_QUERIES = 7
 
 
-def test_autosave_query_count(setup, django_assert_num_queries):
+def test_question_page_builds_the_bank_once_per_process(setup, django_assert_num_queries):
+    from reviews.selectors import bank_cache
+
+    workload, questions, client = setup
+    bank_cache.clear()
+    # A cold process builds the bank once (lens version, pillars, questions, choices, rules)...
+    with django_assert_num_queries(QUESTION_PAGE_QUERIES + 5):
+        client.get(_question_url(workload, questions[1]))
+    # ... and every later page of any question of the version reads it from memory.
+    with django_assert_num_queries(QUESTION_PAGE_QUERIES):
+        client.get(_question_url(workload, questions[0]))
+
+
+# A save as production sends it (tests.queries.production_queries: without the savepoint that
+# only exists inside the test's transaction): session, user, the workload with the role and the
+# lens review holding the question; then answer_save's two statements: the workload lock that
+# reads the lens review, counts, answer and the question's items; one write of the answer, its
+# history row and the lens review's and workload's counts and stamps.
+SAVE_QUERIES = 5
+# Improvement items in the save (reviews.services.items.item_sync_question), only when the answer
+# decides differently about a practice; here two practices are unticked and one ticked: one
+# INSERT of the two new items, one UPDATE resolving the third, one INSERT of the three audit
+# rows (no webhook endpoint: no endpoint query).
+ITEM_QUERIES = 3
+
+
+def _sent(client, *args, **kwargs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.queries import production_queries
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(*args, **kwargs)
+    return response, production_queries(ctx.captured_queries)
+
+
+def test_autosave_query_count(setup):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices, risk rules; save: savepoint, workload lock (finding the lens
-    # review), answer, conditional update, history row, lens review counts, workload counts,
-    # items (ITEM_QUERIES), release; + navigation (8) for the refreshed side bar
-    with django_assert_num_queries(22 + ITEM_QUERIES):
-        response = client.post(
-            url, {"version": 1, "selected": [_third(questions[0])]}, HTTP_HX_REQUEST="true"
-        )
+    # The response swaps in the question's state, counts and progress from the save's own
+    # figures: no navigation query.
+    response, sent = _sent(
+        client, url, {"version": 1, "selected": [_third(questions[0])]}, HTTP_HX_REQUEST="true"
+    )
     assert "Saved" in response.content.decode()
+    assert len(sent) == SAVE_QUERIES + ITEM_QUERIES <= 8, sent
 
 
-def test_plain_post_save_query_count(setup, django_assert_num_queries):
+def test_autosave_that_moves_no_item_query_count(setup):
+    workload, questions, client = setup
+    question = questions[0]
+    url = _question_url(workload, question)
+    picked = [c.ref for c in sorted(question.choices.all(), key=_order) if not c.is_none][:2]
+    response, sent = _sent(
+        client,
+        url,
+        {"version": 1, "selected": picked, "notes": "typed on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Saved" in response.content.decode()
+    assert len(sent) == SAVE_QUERIES, sent
+
+
+def test_plain_post_save_query_count(setup):
     workload, questions, client = setup
     url = _question_url(workload, questions[0])
-    # + question, choices, risk rules; save (8 + items, as above); no navigation: a redirect
-    # follows
-    with django_assert_num_queries(14 + ITEM_QUERIES):
-        response = client.post(url, {"version": 1, "selected": [_third(questions[0])]})
+    # As the autosave; no navigation: a redirect follows
+    response, sent = _sent(client, url, {"version": 1, "selected": [_third(questions[0])]})
     assert response.status_code == 302
+    assert len(sent) == SAVE_QUERIES + ITEM_QUERIES, sent
 
 
 def test_history_page_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # + question, its choices, the changes with their authors
-    with django_assert_num_queries(6):
+    # + the changes with their authors (the question and its choices: bank cache)
+    with django_assert_num_queries(4):
         response = client.get(_question_url(workload, questions[0], "history"))
     assert response.status_code == 200
 
 
 def test_overview_query_count(setup, django_assert_num_queries):
     workload, questions, client = setup
-    # + navigation (8) + newer lens versions + the lenses that can be added
-    with django_assert_num_queries(13):
+    # + navigation (2) + newer lens versions + the lenses that can be added
+    with django_assert_num_queries(7):
         response = client.get(reverse("reviews:workload_overview", args=[workload.pk]))
     assert response.status_code == 200
     assert f"{len(questions) - 1} of {len(questions)} answered" in response.content.decode()
@@ -181,3 +228,16 @@ def test_upgrade_preview_query_count(setup, django_assert_num_queries):
     # Every answered question is dropped but q0 of the row-built banks, which carries over.
     carried = 1 if (questions[0].pillar.ref, questions[0].ref) == ("pillar", "q0") else 0
     assert len(response.context["plan"].dropped_questions) == len(questions) - 1 - carried
+
+
+def test_question_page_costs_the_same_for_the_rel_bank_and_a_42_question_lens(
+    rel_bank, client_for, django_assert_num_queries
+):
+    membership = factories.MembershipFactory(role="architect")
+    client = client_for(membership.user)
+    for version in (rel_bank, _bank(COGNITO)):
+        workload = factories.WorkloadFactory(team=membership.team, lens_version=version)
+        question = Question.objects.filter(pillar__version=version).order_by("-order").first()
+        client.get(_question_url(workload, question))  # this process builds the bank once
+        with django_assert_num_queries(QUESTION_PAGE_QUERIES):
+            assert client.get(_question_url(workload, question)).status_code == 200

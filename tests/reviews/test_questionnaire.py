@@ -11,7 +11,7 @@ from django.urls import reverse
 from questions.models import Question
 from reviews.models import Answer, AnswerChange, Workload
 from tests import factories
-from tests.factories import version_of
+from tests.factories import lens_review_of, version_of
 
 REL3 = "service-architecture"
 REL4 = "prevent-interaction-failure"
@@ -251,8 +251,18 @@ def test_htmx_save_returns_status_new_version_and_updated_navigation(review):
     assert response.status_code == 200
     assert "Saved" in body and 'aria-live="polite"' in body
     assert 'name="version" value="1" id="answer-version" hx-swap-oob="true"' in body
-    assert 'id="question-nav" aria-label="Questions" hx-swap-oob="true"' in body
-    assert "1 of 3 answered" in body
+    # Out of band, only what the save changed: the question's state in the side navigation,
+    # its pillar's count and the progress; not the whole navigation.
+    assert 'id="question-nav"' not in body
+    q = questions[0]
+    assert f'id="nav-state-{q.pk}" hx-swap-oob="true"' in body and "High risk" in body
+    review_id = lens_review_of(workload).pk
+    assert f'id="nav-pillar-{review_id}-{q.pillar_id}" hx-swap-oob="true">(1/3)' in body
+    assert 'id="review-progress" hx-swap-oob="true"' in body and "1 of 3 answered" in body
+    # Each swapped id exists on the full page, which the browser journeys exercise.
+    page = client.get(question_url(workload, q)).content.decode()
+    for element in (f'id="nav-state-{q.pk}"', f'id="nav-pillar-{review_id}-{q.pillar_id}"'):
+        assert element in page
     workload_before = workload.updated_at
     workload.refresh_from_db()
     assert workload.updated_at > workload_before

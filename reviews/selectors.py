@@ -1,0 +1,266 @@
+"""Shared reads: each query rule is written once, here, and pages, services, the API and
+reports call it.
+
+The banks of published (and deprecated) lens versions are built once per process and kept in a
+bounded LRU cache keyed by version id (``bank``/``banks``): such a version can never change
+(``questions.models.ImmutableVersionError``), so a cached bank cannot go stale, and a newer
+version is a different key. Drafts are built on every call and never cached.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+
+from questions import rules as rule_engine
+from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
+from reviews import scoring
+from reviews.answer_state import AnswerState
+from reviews.models import Answer, LensReview, Workload
+
+
+# --- Lens reviews and answers -----------------------------------------------------------------
+def active_lens_reviews(workload: Workload) -> list[LensReview]:
+    """The workload's active lens reviews in their order, with lens versions (1 query)."""
+    return list(
+        LensReview.objects.active()
+        .filter(workload=workload)
+        .select_related("lens_version__lens")
+        .order_by("position", "pk")
+    )
+
+
+def current_answers() -> QuerySet[Answer]:
+    """Answers to their lens review's current version. After a lens upgrade, answers to the old
+    version's questions stay stored (history, milestones) but are no longer part of the review,
+    and may share (pillar, question) ids with the new version's."""
+    return Answer.objects.filter(question__pillar__version_id=F("lens_review__lens_version_id"))
+
+
+def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerState]]:
+    """Each lens review's current answers keyed by ``scoring.answer_key`` (1 query)."""
+    result: dict[int, dict[str, AnswerState]] = {}
+    rows = (
+        current_answers()
+        .filter(lens_review_id__in=set(lens_review_ids))
+        .values_list(
+            "lens_review_id",
+            "question__pillar__ref",
+            "question__ref",
+            "selected",
+            "is_applicable",
+            "reason",
+            "notes",
+            "choices_not_applicable",
+        )
+    )
+    for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
+        result.setdefault(review_id, {})[scoring.answer_key(pillar_ref, question_ref)] = (
+            AnswerState.from_values(
+                selected=selected,
+                is_applicable=applicable,
+                reason=reason,
+                notes=notes,
+                not_applicable=na,
+            )
+        )
+    return result
+
+
+def question_ids_by_key(version_id: int) -> dict[tuple[str, str], int]:
+    """Question pks of a lens version by (pillar ref, question ref): free for a cached bank,
+    else 1 query."""
+    cached = bank_cache.get(version_id)
+    if cached is not None:
+        return dict(cached.ids_by_key)
+    return {
+        (pillar_ref, ref): pk
+        for pk, pillar_ref, ref in Question.objects.filter(
+            pillar__version_id=version_id
+        ).values_list("pk", "pillar__ref", "ref")
+    }
+
+
+def workloads_locating(question_id: int) -> QuerySet[Workload]:
+    """Workloads annotated with the active lens review that holds question ``question_id``
+    (``question_lens_review_id``, ``question_version_id``; None when no active lens review of
+    the workload holds it), for ``access.get_workload_or_404``: the access check, the workload
+    and where the question belongs in one query."""
+    holding = LensReview.objects.active().filter(
+        workload=OuterRef("pk"), lens_version__pillars__questions__pk=question_id
+    )
+    return Workload.objects.annotate(
+        question_lens_review_id=Subquery(holding.values("pk")[:1]),
+        question_version_id=Subquery(holding.values("lens_version_id")[:1]),
+    )
+
+
+def question_located(workload: Workload, question_id: int) -> Question | None:
+    """The question of a workload fetched with ``workloads_locating(question_id)``, with its
+    pillar, choices and rules, from the bank cache; None when no active lens review of the
+    workload holds it."""
+    version_id = getattr(workload, "question_version_id", None)
+    if version_id is None:
+        return None
+    return bank(version_id).question(question_id)
+
+
+# --- Banks -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VersionBank:
+    """A lens version's content, built once: the scoring bank and the question rows.
+
+    The rows are shared by every request of the process: read them, never change them
+    (``question(pk)`` hands out a shallow copy for callers that set attributes). The version's
+    ``status`` is not part of the content and may be out of date here.
+    """
+
+    version: LensVersion
+    scoring: scoring.Bank
+    questions: tuple[Question, ...]  # bank order; pillar (with version), choices and rules loaded
+    by_pk: Mapping[int, Question]
+    scored: Mapping[int, scoring.Question]  # by question pk
+    ids_by_key: Mapping[tuple[str, str], int]  # (pillar ref, question ref) -> question pk
+    pillar_sizes: Mapping[int, int]  # questions per pillar pk
+
+    @property
+    def kind(self) -> str:
+        return self.scoring.kind
+
+    def question(self, pk: int) -> Question | None:
+        question = self.by_pk.get(pk)
+        return copy.copy(question) if question is not None else None
+
+
+def _compile(rule: RiskRule) -> rule_engine.CompiledRule:
+    return rule_engine.CompiledRule(rule_engine.parse(rule.condition), rule.risk)
+
+
+def _build(version_ids: set[int]) -> dict[int, VersionBank]:
+    """Build the banks of ``version_ids`` in 5 queries whatever their number (versions,
+    pillars, questions, choices, rules)."""
+    versions = {v.pk: v for v in LensVersion.objects.filter(pk__in=version_ids)}
+    pillars = (
+        Pillar.objects.filter(version_id__in=versions)
+        .order_by("version_id", "order", "id")
+        .prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=Question.objects.order_by("order", "id").prefetch_related(
+                    Prefetch("choices", queryset=Choice.objects.order_by("order", "id")),
+                    Prefetch("risk_rules", queryset=RiskRule.objects.order_by("order", "id")),
+                ),
+            )
+        )
+    )
+    parts: dict[int, list[tuple[Pillar, list[Question]]]] = {vid: [] for vid in versions}
+    for pillar in pillars:
+        pillar.version = versions[pillar.version_id]
+        questions = list(pillar.questions.all())
+        for question in questions:
+            question.pillar = pillar
+        parts[pillar.version_id].append((pillar, questions))
+    built = {}
+    for vid, version in versions.items():
+        scored: dict[int, scoring.Question] = {}
+        scoring_pillars = []
+        for pillar, questions in parts[vid]:
+            for q in questions:
+                scored[q.pk] = scoring.Question(
+                    ref=q.ref,
+                    title=q.title,
+                    practices=tuple(
+                        scoring.Practice(
+                            ref=c.ref,
+                            title=c.title,
+                            risk=c.risk or None,
+                            is_none=c.is_none,
+                            improvement_text=c.improvement_plan_text,
+                            improvement_url=c.improvement_plan_url,
+                        )
+                        for c in q.choices.all()
+                    ),
+                    rules=tuple(_compile(r) for r in q.risk_rules.all()),
+                )
+            scoring_pillars.append(
+                scoring.Pillar(pillar.ref, pillar.name, tuple(scored[q.pk] for q in questions))
+            )
+        questions_in_order = tuple(q for _, questions in parts[vid] for q in questions)
+        built[vid] = VersionBank(
+            version=version,
+            scoring=scoring.Bank(kind=version.kind, pillars=tuple(scoring_pillars)),
+            questions=questions_in_order,
+            by_pk={q.pk: q for q in questions_in_order},
+            scored=scored,
+            ids_by_key={(q.pillar.ref, q.ref): q.pk for q in questions_in_order},
+            pillar_sizes={pillar.pk: len(questions) for pillar, questions in parts[vid]},
+        )
+    return built
+
+
+class BankCache:
+    """A bounded, thread-safe LRU of ``VersionBank`` by version id, for immutable versions."""
+
+    CACHED_STATUSES = frozenset({LensVersion.Status.PUBLISHED, LensVersion.Status.DEPRECATED})
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, VersionBank] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version_id: int) -> VersionBank | None:
+        with self._lock:
+            entry = self._entries.get(version_id)
+            if entry is not None:
+                self._entries.move_to_end(version_id)
+            return entry
+
+    def put(self, entry: VersionBank) -> None:
+        if entry.version.status not in self.CACHED_STATUSES:
+            return  # a draft can still change: never kept
+        with self._lock:
+            self._entries[entry.version.pk] = entry
+            self._entries.move_to_end(entry.version.pk)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, version_id: int) -> bool:
+        return version_id in self._entries
+
+
+bank_cache = BankCache(settings.BANK_CACHE_SIZE)
+
+
+def banks(version_ids: Iterable[int]) -> dict[int, VersionBank]:
+    """The banks of ``version_ids`` (unknown ids left out): cached ones for free, the others
+    built together in 5 queries and cached when published or deprecated."""
+    ids = set(version_ids)
+    found: dict[int, VersionBank] = {}
+    for vid in ids:
+        entry = bank_cache.get(vid)
+        if entry is not None:
+            found[vid] = entry
+    missing = ids - set(found)
+    if missing:
+        for vid, entry in _build(missing).items():
+            bank_cache.put(entry)
+            found[vid] = entry
+    return found
+
+
+def bank(version_id: int) -> VersionBank:
+    """One version's bank (``KeyError`` for an unknown id)."""
+    return banks([version_id])[version_id]
