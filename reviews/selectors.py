@@ -20,6 +20,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
 from questions import rules as rule_engine
 from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
+from questions.vocab import VersionStatus
 from reviews import scoring
 from reviews.answer_state import AnswerState
 from reviews.models import Answer, LensReview, Workload
@@ -207,7 +208,7 @@ def _build(version_ids: set[int]) -> dict[int, VersionBank]:
 class BankCache:
     """A bounded, thread-safe LRU of ``VersionBank`` by version id, for immutable versions."""
 
-    CACHED_STATUSES = frozenset({LensVersion.Status.PUBLISHED, LensVersion.Status.DEPRECATED})
+    CACHED_STATUSES = frozenset({VersionStatus.PUBLISHED, VersionStatus.DEPRECATED})
 
     def __init__(self, size: int) -> None:
         self.size = size

@@ -7,8 +7,9 @@ counts, the current answer and the question's improvement items (``_lock_and_rea
 writes the answer, its history row and the lens review's and workload's counts and stamps
 (``_write_postgresql``). Improvement items cost queries only when they move
 (``items.item_sync_question``: their writes, one INSERT of the audit rows, and the webhook
-endpoints when the team has any, for the item events and ``workload.risk_changed`` together). Other databases write in four statements (``_write_orm``).
-The risk of the one question that changed moves the stored counts; nothing is rescored.
+endpoints when the team has any, for the item events and ``workload.risk_changed`` together).
+Other databases write in four statements (``_write_orm``). The risk of the one question that
+changed moves the stored counts; nothing is rescored.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from reviews.models import (
     count_field,
 )
 from reviews.services.items import item_sync_question
+from reviews.vocab import Risk
 from webhooks import payloads
 from webhooks.events import EventType
 from webhooks.models import Endpoint
@@ -250,7 +252,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
     re-checks only the locked row): the write is conditional on the version and the unique
     (lens review, question), so a stale read becomes a conflict, never a lost update.
     """
-    counts = [count_field(risk) for risk in scoring.QUESTION_RISKS]
+    counts = [count_field(risk) for risk in Risk]
     columns = ", ".join(
         [f"lr.{c}" for c in counts]
         + [f"w.{c}" for c in counts]
@@ -294,8 +296,8 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
     first = list(rows[0])
     lens_review_id = first.pop(0)
     n = len(counts)
-    lens_counts = dict(zip(scoring.QUESTION_RISKS, first[:n], strict=True))
-    workload_counts = dict(zip(scoring.QUESTION_RISKS, first[n : 2 * n], strict=True))
+    lens_counts = dict(zip(Risk, first[:n], strict=True))
+    workload_counts = dict(zip(Risk, first[n : 2 * n], strict=True))
     values = dict(zip(_ANSWER_FIELDS, first[2 * n : 2 * n + len(_ANSWER_FIELDS)], strict=True))
     lenses, pillar_answered, webhooks = first[-3:]
     answer = None
@@ -548,7 +550,7 @@ def _save(
     risk_before = _risk(kind, scored, before if current else None)
 
     def progress(risk: str, moves: dict[str, int]) -> Progress:
-        answered = locked.pillar_answered - before.is_answered + (risk != scoring.UNANSWERED)
+        answered = locked.pillar_answered - before.is_answered + (risk != Risk.UNANSWERED)
         return Progress(
             lens_review_id=lens_review_id,
             pillar_id=question.pillar_id,
