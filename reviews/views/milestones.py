@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from reviews import access, charts, loader, scoring
+from reviews.answer_state import EMPTY, AnswerState
 from reviews.http import AppRequest
 from reviews.models import Milestone, MilestoneLens
 from reviews.services.milestones import MAX_MILESTONES, NAME_MAX, milestone_create
@@ -150,7 +151,7 @@ def milestone_detail(request: AppRequest, workload_id: int, pk: int) -> HttpResp
     pillar_names = {p.ref: p.name for p in result.pillars}
     # Keyed like the combined result: the lens key, then the lens's own answer key.
     answers = {
-        f"{loader.lens_key(f.lens_version.lens_id)}:{key}": value
+        f"{loader.lens_key(f.lens_version.lens_id)}:{key}": AnswerState.from_json(value)
         for f in loader.frozen_lenses(milestone)
         for key, value in (f.answers or {}).items()
     }
@@ -158,7 +159,7 @@ def milestone_detail(request: AppRequest, workload_id: int, pk: int) -> HttpResp
         (
             pillar_names.get(q.pillar_ref, q.pillar_ref),
             q,
-            answers.get(scoring.answer_key(q.pillar_ref, q.ref), {}),
+            answers.get(scoring.answer_key(q.pillar_ref, q.ref), EMPTY),
         )
         for q in result.questions
     ]

@@ -1,8 +1,10 @@
 """The guided questionnaire: one page per question, autosaved with htmx, plain POST without JS.
 
-Every page costs a fixed number of queries whatever the bank size: the workload (with the
-user's role), the question and its choices, its answer, the scored workload for the side
-navigation (``loader``: 6) and the question ids for the links.
+Every page costs a fixed number of queries whatever the bank size or the number of lenses: the
+workload (with the user's role and the lens review holding the question; the question, its
+choices and rules come from the process's bank cache, ``selectors.bank``), its answer, the side
+navigation (``navigation_for``: the active lens reviews and their answers) and the newer lens
+versions. An autosave answers with only what changed (``SavedCounters``), without a query.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from config.models import OutboxMessage
-from reviews import consolidated_data, loader
+from reviews import consolidated_data, loader, selectors
 from reviews.models import ConsolidatedReport, ImprovementItem, Workload
 from reviews.services import consolidated_worker
 from reviews.services.consolidated import RENDER_TASK
@@ -359,7 +359,7 @@ def test_the_sweep_requeues_a_stuck_report_and_fails_one_out_of_attempts(
 
 
 def test_the_pdf_has_the_overview_top_risks_and_overdue_items(lead, workloads):
-    review = loader.active_lens_reviews(workloads[0])[0]
+    review = selectors.active_lens_reviews(workloads[0])[0]
     question = review.lens_version.pillars.first().questions.first()
     ImprovementItem.objects.create(
         lens_review=review,

@@ -187,8 +187,8 @@ def test_list_shows_trend_of_high_and_medium_risks(
     client = client_for(lead.user)
     url = reverse("reviews:milestone_list", args=[workload.pk])
     # session, user, workload, milestones, their lenses, current result (lens reviews 1,
-    # banks 5, answers 1)
-    with django_assert_num_queries(12):
+    # answers 1; the banks from the bank cache)
+    with django_assert_num_queries(7):
         response = client.get(url)
     html = response.content.decode()
     assert (
@@ -208,7 +208,7 @@ def test_milestone_pages_run_a_fixed_number_of_queries(
     compare = reverse("reviews:milestone_compare", args=[workload.pk])
     with django_assert_num_queries(5):  # session, user, workload, milestones, their lenses
         client.get(compare, {"from": first.pk, "to": second.pk})
-    with django_assert_num_queries(12):  # ... and the current result (lens reviews 1, 6)
+    with django_assert_num_queries(7):  # ... and the current result (lens reviews, answers)
         client.get(compare, {"from": first.pk, "to": "now"})
 
 
@@ -236,9 +236,10 @@ def test_taking_a_milestone_runs_a_fixed_number_of_queries(
 ):
     client = client_for(lead.user)
     url = reverse("reviews:milestone_new", args=[workload.pk])
-    # session, user, workload; savepoint, row lock, names, lens reviews, answers, banks (5),
-    # milestone insert, lenses insert, audit event, webhook endpoints wanting the event, release
-    with django_assert_num_queries(18):
+    # session, user, workload; savepoint, row lock, names, lens reviews, answers (the banks
+    # from the bank cache), milestone insert, lenses insert, audit event, webhook endpoints
+    # wanting the event, release
+    with django_assert_num_queries(13):
         response = client.post(url, {"name": "Baseline"})
     assert response.status_code == 302
 

@@ -52,12 +52,27 @@ def setup(transactional_db, client_for):
     return client_for(membership.user), workload, question, url
 
 
+def test_an_autosave_needs_no_database_after_its_commit(setup):
+    client, workload, question, url = setup
+    client.get(url)
+
+    with database_drops_after_the_first_commit() as seen:
+        response = client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
+
+    # The answer swaps in the save's own figures: nothing ran after the commit.
+    assert not seen["dropped"]
+    assert "✓ Saved" in response.content.decode()
+
+
 def test_a_committed_save_whose_page_then_fails_says_saved_not_not_saved(setup):
     client, workload, question, url = setup
     client.get(url)  # session and user loaded before the fault
 
+    # "Save and go to next" reads the navigation after the commit, to find the next question.
     with database_drops_after_the_first_commit() as seen:
-        response = client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
+        response = client.post(
+            url, {"version": 0, "selected": ["q0_c0"], "go": "next"}, HTTP_HX_REQUEST="true"
+        )
 
     assert seen["dropped"] and seen["error"]  # the fault happened, after the commit
     answer = Answer.objects.get(lens_review__workload=workload, question=question)
@@ -87,7 +102,9 @@ def test_the_next_edit_after_such_a_save_goes_through(setup):
     client, workload, question, url = setup
     client.get(url)
     with database_drops_after_the_first_commit():
-        client.post(url, {"version": 0, "selected": ["q0_c0"]}, HTTP_HX_REQUEST="true")
+        client.post(
+            url, {"version": 0, "selected": ["q0_c0"], "go": "next"}, HTTP_HX_REQUEST="true"
+        )
 
     response = client.post(url, {"version": 1, "selected": ["q0_c1"]}, HTTP_HX_REQUEST="true")
 

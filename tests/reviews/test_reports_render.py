@@ -132,10 +132,10 @@ def test_report_of_a_not_applicable_question_gives_the_reason(rel_bank):
 @pytest.mark.django_db
 def test_building_the_context_costs_a_fixed_number_of_queries(rel_bank, django_assert_num_queries):
     workload = answered_rel_workload(rel_bank)
-    # 8 to score (the active lens reviews, twice: the covered versions and the loader's;
-    # then version kinds, pillars, questions, choices, rules, answers), then question links,
-    # practice links, the answers' notes and the previous milestone, whatever the lenses.
-    with django_assert_num_queries(12):
+    # 3 to score (the active lens reviews, twice: the covered versions and the loader's; then
+    # the answers; the banks come from the bank cache), then question links, practice links,
+    # the answers' notes and the previous milestone, whatever the lenses.
+    with django_assert_num_queries(7):
         context = build_context(workload)
     assert len(context["sections"]) == 3
 
