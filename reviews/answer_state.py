@@ -9,6 +9,7 @@ object with the ``Answer`` model's attributes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -130,15 +131,7 @@ class AnswerState:
         return not self.is_applicable or bool(self.selected)
 
     def replace(self, **changes: Any) -> AnswerState:
-        values = {
-            "selected": self.selected,
-            "is_applicable": self.is_applicable,
-            "reason": self.reason,
-            "notes": self.notes,
-            "not_applicable": self.not_applicable,
-        }
-        values.update(changes)
-        return AnswerState(**values)
+        return dataclasses.replace(self, **changes)
 
     # --- equality: the not-applicable marks as a mapping -------------------------------------
     def _key(self) -> tuple:

@@ -17,7 +17,7 @@ from reviews.models import LensReview, Milestone, MilestoneLens, Workload
 
 def banks_for_versions(version_ids: Iterable[int]) -> dict[int, scoring.Bank]:
     """The scoring banks of ``version_ids`` (``selectors.banks``: free when cached)."""
-    return {vid: entry.scoring for vid, entry in selectors.banks(version_ids).items()}
+    return {vid: entry.scoring_bank for vid, entry in selectors.banks(version_ids).items()}
 
 
 def answers_for_lens_reviews(

@@ -23,7 +23,7 @@ from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
 from questions.vocab import VersionStatus
 from reviews import scoring
 from reviews.answer_state import AnswerState
-from reviews.models import Answer, LensReview, Workload
+from reviews.models import Answer, LensReview, Workload, WorkloadQuerySet
 
 
 # --- Lens reviews and answers -----------------------------------------------------------------
@@ -88,7 +88,7 @@ def question_ids_by_key(version_id: int) -> dict[tuple[str, str], int]:
     }
 
 
-def workloads_locating(question_id: int) -> QuerySet[Workload]:
+def workloads_locating(question_id: int) -> WorkloadQuerySet:
     """Workloads annotated with the active lens review that holds question ``question_id``
     (``question_lens_review_id``, ``question_version_id``; None when no active lens review of
     the workload holds it), for ``access.get_workload_or_404``: the access check, the workload
@@ -123,7 +123,7 @@ class VersionBank:
     """
 
     version: LensVersion
-    scoring: scoring.Bank
+    scoring_bank: scoring.Bank
     questions: tuple[Question, ...]  # bank order; pillar (with version), choices and rules loaded
     by_pk: Mapping[int, Question]
     scored: Mapping[int, scoring.Question]  # by question pk
@@ -132,7 +132,7 @@ class VersionBank:
 
     @property
     def kind(self) -> str:
-        return self.scoring.kind
+        return self.scoring_bank.kind
 
     def question(self, pk: int) -> Question | None:
         question = self.by_pk.get(pk)
@@ -195,7 +195,7 @@ def _build(version_ids: set[int]) -> dict[int, VersionBank]:
         questions_in_order = tuple(q for _, questions in parts[vid] for q in questions)
         built[vid] = VersionBank(
             version=version,
-            scoring=scoring.Bank(kind=version.kind, pillars=tuple(scoring_pillars)),
+            scoring_bank=scoring.Bank(kind=version.kind, pillars=tuple(scoring_pillars)),
             questions=questions_in_order,
             by_pk={q.pk: q for q in questions_in_order},
             scored=scored,

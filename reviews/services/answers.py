@@ -15,10 +15,11 @@ changed moves the stored counts; nothing is rescored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -260,7 +261,8 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         + [f"i.{f}" for f in _ITEM_FIELDS]
     )
     lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
-    user_table = ImprovementItem._meta.get_field("owner").related_model._meta.db_table
+    user_model = get_user_model()
+    user_table = user_model._meta.db_table
     # Identifiers come from our models; every value is a parameter. The endpoint rule is
     # webhooks.services.webhook_events_emit's (active, for every team or for this one).
     sql = f"""SELECT lr.id, {columns}, u.username,
@@ -280,7 +282,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
           AND i.pillar_ref = %s AND i.question_ref = %s
         LEFT JOIN {user_table} u ON u.id = i.owner_id
         WHERE w.id = %s{lock}"""  # noqa: S608
-    params = [
+    params: list[Any] = [
         question.pillar_id,
         version_id,
         question.pk,
@@ -303,9 +305,8 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
     answer = None
     if values["id"] is not None:
         for name in ("selected", "choices_not_applicable"):
-            values[name] = Answer._meta.get_field(name).from_db_value(
-                values[name], None, connection
-            )
+            field = cast(Any, Answer._meta.get_field(name))  # a JSONField
+            values[name] = field.from_db_value(values[name], None, connection)
         answer = Answer(lens_review_id=lens_review_id, question=question, **values)
         answer._state.adding = False
     items = []
@@ -317,9 +318,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         item = ImprovementItem(lens_review_id=lens_review_id, workload=workload, **item_values)
         item._state.adding = False
         if item.owner_id is not None:
-            owner = ImprovementItem._meta.get_field("owner").related_model(
-                pk=item.owner_id, username=row[start + len(_ITEM_FIELDS)]
-            )
+            owner = cast(Any, user_model)(pk=item.owner_id, username=row[start + len(_ITEM_FIELDS)])
             item.owner = owner
         items.append(item)
     return _Locked(
@@ -335,7 +334,8 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
 
 
 def _json(model, name: str, value: Any) -> Any:
-    return model._meta.get_field(name).get_db_prep_value(value, connection)
+    field = cast(models.JSONField, model._meta.get_field(name))
+    return field.get_db_prep_value(value, connection)
 
 
 def _write_postgresql(
@@ -388,7 +388,7 @@ def _write_postgresql(
         w AS (UPDATE {_table(Workload)} SET updated_at = %s{sets}
               WHERE id = %s AND EXISTS (SELECT 1 FROM a))
         SELECT id, version FROM a"""  # noqa: S608
-    params = [
+    params: list[Any] = [
         *write_params,
         user_id,
         now,
@@ -606,7 +606,8 @@ def _save(
         setattr(answer, key, value)
     answer.updated_by = user if getattr(user, "pk", None) else None
     answer.updated_at = now
-    result = SaveResult(answer, True, progress(risk_after, moves))
+    after = progress(risk_after, moves)
+    result = SaveResult(answer, True, after)
     events: list[tuple[EventType, dict[str, Any]]] = []
     item_sync_question(
         workload=workload,
@@ -627,7 +628,7 @@ def _save(
                 payloads.workload_risk_data(
                     workload,
                     before=locked.workload_counts,
-                    after=result.progress.workload_counts,
+                    after=after.workload_counts,
                 ),
             )
         )

@@ -257,7 +257,9 @@ def _wrong_lens(request: AppRequest, workload: Workload) -> HttpResponse:
 
 def _answer(workload: Workload, question: Question) -> Answer | None:
     return (
-        Answer.objects.filter(lens_review_id=workload.question_lens_review_id, question=question)
+        Answer.objects.filter(
+            lens_review_id=getattr(workload, "question_lens_review_id", None), question=question
+        )
         .select_related("updated_by")
         .first()
     )
@@ -343,6 +345,8 @@ def _saved_response(
             return HttpResponseClientRedirect(url)
         messages.success(request, "Your answer is saved.")
         return redirect(url)
+    if saved.progress is None:  # a save that lost an INSERT race to the same data (SQLite)
+        return _saved_only_response(request, workload, question, saved.answer)
     return render(
         request,
         "reviews/questionnaire/partials/save_response.html",
