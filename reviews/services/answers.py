@@ -249,9 +249,10 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
     the question's improvement items (one row per item). None when no active lens review of the
     workload uses that version.
 
-    A statement that waited for the lock sees the answer as it was when it started (PostgreSQL
-    re-checks only the locked row): the write is conditional on the version and the unique
-    (lens review, question), so a stale read becomes a conflict, never a lost update.
+    A statement that waited for the lock sees the answer and items as they were when it started
+    (PostgreSQL re-checks only the locked rows): the write is conditional on the version and the
+    unique (lens review, question), so a stale answer becomes a conflict, never a lost update;
+    an item created meanwhile makes ``answer_save`` try once more.
     """
     counts = [count_field(risk) for risk in Risk]
     columns = ", ".join(
@@ -260,7 +261,10 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         + [f"a.{f}" for f in _ANSWER_FIELDS]
         + [f"i.{f}" for f in _ITEM_FIELDS]
     )
-    lock = " FOR UPDATE OF w" if connection.features.has_select_for_update_of else ""
+    # The lens review's row too, after the workload's (the order every writer takes): a
+    # statement that waited re-checks the locked rows, so a lens upgraded or removed meanwhile
+    # no longer matches.
+    lock = " FOR UPDATE OF w, lr" if connection.features.has_select_for_update_of else ""
     user_model = get_user_model()
     user_table = user_model._meta.db_table
     # Identifiers come from our models; every value is a parameter. The endpoint rule is
@@ -452,10 +456,6 @@ def _write_orm(
     return written
 
 
-def _is_answer_clash(error: IntegrityError) -> bool:
-    return "uniq_answer" in str(error)
-
-
 def _moved(counts: dict[str, int], moves: dict[str, int]) -> dict[str, int]:
     return {risk: n + moves.get(risk, 0) for risk, n in counts.items()}
 
@@ -481,9 +481,10 @@ def answer_save(
         question=question, data=data, choices=list(bank.by_pk[question.pk].choices.all())
     )
     now = timezone.now()
-    try:
+
+    def attempt() -> SaveResult:
         with transaction.atomic():
-            result = _save(
+            return _save(
                 workload=workload,
                 question=question,
                 bank=bank,
@@ -493,23 +494,15 @@ def answer_save(
                 user=user,
                 now=now,
             )
-    except IntegrityError as error:
-        # Another save created this answer after our read (see ``_lock_and_read``); the
-        # transaction is rolled back, so read what won.
-        if not _is_answer_clash(error):
-            raise
-        current = (
-            Answer.objects.filter(
-                lens_review__workload=workload,
-                lens_review__removed_at__isnull=True,
-                question=question,
-            )
-            .select_related("updated_by")
-            .first()
-        )
-        if current is not None and AnswerState.from_model(current) == state:
-            return SaveResult(current, False)
-        raise AnswerConflict(current) from None
+
+    try:
+        result = attempt()
+    except IntegrityError:
+        # A writer that held the workload lock before us created a row our read, taken when
+        # the statement started, did not see: the answer (SQLite; PostgreSQL's INSERT yields)
+        # or an improvement item (``items_backfill``). Nothing was kept; once more, reading
+        # what it committed: a clash on the answer now ends as a conflict or "unchanged".
+        result = attempt()
     if result.changed:
         workload.updated_at = now
     return result
