@@ -10,6 +10,7 @@ versions. An autosave answers with only what changed (``SavedCounters``), withou
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,7 @@ class NavItem:
     state: str
     risk: str
     pillar_id: int = 0
+    href: str = ""  # the question page's URL (navigation_for fills it in)
 
     @property
     def state_label(self) -> str:
@@ -175,6 +177,10 @@ class Navigation:
         return round(100 * self.answered / self.total) if self.total else 0
 
     @property
+    def has_many_lenses(self) -> bool:
+        return len(self.lenses) > 1
+
+    @property
     def first_unanswered(self) -> NavItem | None:
         return next((i for i in self.items if i.state == STATE_UNANSWERED), None)
 
@@ -197,6 +203,18 @@ class Navigation:
         return previous, following, index + 1
 
 
+def _question_href(workload_id: int) -> Callable[[int], str]:
+    """The question page's URL for a question id of this workload: one ``reverse`` for the
+    whole navigation (a question's id is the path's last segment), not one per question."""
+    sample = reverse("reviews:question", kwargs={"workload_id": workload_id, "question_id": 1})
+    if sample.endswith("/1/"):
+        prefix = sample[: -len("1/")]
+        return lambda pk: f"{prefix}{pk}/"
+    return lambda pk: reverse(  # pragma: no cover - only if the URL pattern changes shape
+        "reviews:question", kwargs={"workload_id": workload_id, "question_id": pk}
+    )
+
+
 def navigation_for(workload: Workload, current: int | None = None) -> Navigation:
     """Every question of the workload's active lens reviews, lens by lens, with its state and
     risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
@@ -204,6 +222,7 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     lens_reviews = selectors.active_lens_reviews(workload)
     banks = selectors.banks(r.lens_version_id for r in lens_reviews)
     review = loader.review_for_workload(workload, lens_reviews)
+    href = _question_href(workload.pk)
     items = []
     number = 0
     for lens in review.lenses:
@@ -222,6 +241,7 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
                     state_for(question.risk),
                     question.risk,
                     row.pillar_id,
+                    href(row.pk),
                 )
             )
     lenses = tuple(
