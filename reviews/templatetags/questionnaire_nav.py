@@ -1,8 +1,10 @@
-"""The side navigation's pieces that a save swaps in out of band: ``{% load questionnaire_nav %}``.
+"""The questionnaire's side navigation: ``{% load questionnaire_nav %}``, ``{% question_nav %}``.
 
-Built in Python (one ``format_html`` each) rather than an ``{% include %}`` per question: the
-question page renders one per question of every active lens, and the autosave's answer renders
-the same markup with ``oob=True`` so the two never drift apart.
+Built in Python (``format_html``) rather than a template loop with an ``{% include %}`` per
+question: the question page renders one line per question of every active lens, the largest
+part of its rendering time. The pieces with ids (a question's state, a pillar's and a lens's
+counts) are what the autosave's answer swaps in out of band with ``oob=True``: the same
+functions, so the two never drift apart.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 _OOB = mark_safe(' hx-swap-oob="true"')  # noqa: S308 - a constant
+_CURRENT = mark_safe(' aria-current="page"')  # noqa: S308 - a constant
 
 
 @register.simple_tag
@@ -60,3 +63,54 @@ def nav_lens_count(lens_review_id: int, answered: int, total: int, oob: bool = F
         answered,
         total,
     )
+
+
+@register.simple_tag
+def question_nav(qnav, current: int) -> SafeString:
+    """The whole side navigation (``<nav id="question-nav">``): lens -> pillar -> question,
+    pillars fold (``<details>``), the pillar holding ``current`` is open and its line is marked
+    as the current page. Python rather than a template loop: it is one line per question of every
+    active lens on every question page, the largest part of the page's rendering time."""
+    many_lenses = qnav.has_many_lenses
+    parts: list[str] = ['<nav id="question-nav" aria-label="Questions">']
+    for group in qnav.groups:
+        lens = group.lens
+        if many_lenses:
+            parts.append(
+                format_html(
+                    '<h2 class="h6 mt-2 mb-1">{} {}</h2>',
+                    lens.lens_review.lens_version.name,
+                    nav_lens_count(lens.lens_review.pk, lens.answered, lens.total),
+                )
+            )
+        for pillar in group.pillars:
+            parts.append(
+                format_html(
+                    '<details class="nav-pillar mb-1"{}>'
+                    '<summary class="text-uppercase text-body-secondary small py-1">{} {}</summary>'
+                    '<ol class="list-unstyled mb-2">',
+                    mark_safe(" open") if pillar.is_open else "",  # noqa: S308 - a constant
+                    pillar.name,
+                    nav_pillar_count(
+                        pillar.lens_review_id, pillar.pk, pillar.answered, pillar.total
+                    ),
+                )
+            )
+            for item in pillar.items:
+                is_current = item.pk == current
+                parts.append(
+                    format_html(
+                        '<li><a class="question-link d-block rounded px-2 py-1 '
+                        'text-decoration-none{}" href="{}"{}>'
+                        '<span class="d-block text-body">{}. {}</span>{}</a></li>',
+                        " active" if is_current else "",
+                        item.href,
+                        _CURRENT if is_current else "",
+                        item.number,
+                        item.title,
+                        nav_item_state(item),
+                    )
+                )
+            parts.append("</ol></details>")
+    parts.append("</nav>")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped by format_html
