@@ -467,7 +467,12 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # A task whose worker is lost is redelivered after this many seconds (Redis transport).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+        # kombu looks for such tasks every 10 s but, by default, scans Redis only on every
+        # 10th look: a lost task would wait up to 100 s past its timeout. One cheap scan
+        # (a ZRANGE under a lock) every 10 s per worker instead.
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 if not DATABASE_URL or CELERY_BROKER_URL == "filesystem://":
     # Local mode writes under var/ through code that takes the process umask (kombu's message
