@@ -6,7 +6,7 @@ No Django import; the models' choices use the status labels below.
 
 from __future__ import annotations
 
-from reviews.vocab import ItemStatus, PracticeStatus, ReportStatus, Risk
+from reviews.vocab import ItemStatus, PracticeStatus, QuestionState, ReportStatus, Risk
 
 RISK_LABELS: dict[str, str] = {
     Risk.UNANSWERED: "Unanswered",
@@ -22,6 +22,12 @@ PRACTICE_STATUS_LABELS: dict[str, str] = {
     PracticeStatus.NOT_FOLLOWED: "Not followed",
     PracticeStatus.NOT_APPLICABLE: "Not applicable",
     PracticeStatus.UNANSWERED: "Not answered yet",
+}
+
+QUESTION_STATE_LABELS: dict[str, str] = {
+    QuestionState.UNANSWERED: RISK_LABELS[Risk.UNANSWERED],
+    QuestionState.ANSWERED: "Answered",
+    QuestionState.NOT_APPLICABLE: RISK_LABELS[Risk.NOT_APPLICABLE],
 }
 
 ITEM_STATUS_LABELS: dict[str, str] = {

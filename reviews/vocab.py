@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from questions.vocab import BankKind, Risk, Vocabulary
 
-__all__ = ["BankKind", "ItemStatus", "PracticeStatus", "ReportStatus", "Risk"]
+__all__ = ["BankKind", "ItemStatus", "PracticeStatus", "QuestionState", "ReportStatus", "Risk"]
 
 
 class PracticeStatus(Vocabulary):
@@ -21,6 +21,22 @@ class PracticeStatus(Vocabulary):
     NOT_FOLLOWED = "not_followed"
     NOT_APPLICABLE = "not_applicable"
     UNANSWERED = "unanswered"
+
+
+class QuestionState(Vocabulary):
+    """Where a question stands in the questionnaire's navigation (its risk says the rest)."""
+
+    UNANSWERED = "unanswered"
+    ANSWERED = "answered"
+    NOT_APPLICABLE = "not_applicable"
+
+    @classmethod
+    def for_risk(cls, risk: str) -> QuestionState:
+        if risk == Risk.UNANSWERED:
+            return cls.UNANSWERED
+        if risk == Risk.NOT_APPLICABLE:
+            return cls.NOT_APPLICABLE
+        return cls.ANSWERED
 
 
 class ItemStatus(Vocabulary):

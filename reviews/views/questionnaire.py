@@ -28,31 +28,14 @@ from reviews import access, loader, selectors
 from reviews.answer_state import AnswerState
 from reviews.forms import AnswerForm, describe_state
 from reviews.http import AppRequest
-from reviews.labels import RISK_LABELS
+from reviews.labels import QUESTION_STATE_LABELS, RISK_LABELS
 from reviews.models import Answer, AnswerChange, LensReview, Workload
 from reviews.services.answers import AnswerConflict, Progress, SaveResult, answer_save
 from reviews.services.lens_reviews import newer_versions
 from reviews.views.lenses import LensAddForm
-from reviews.vocab import Risk
+from reviews.vocab import QuestionState, Risk
 
 logger = logging.getLogger(__name__)
-
-STATE_UNANSWERED = "unanswered"
-STATE_ANSWERED = "answered"
-STATE_NOT_APPLICABLE = "not_applicable"
-STATE_LABELS = {
-    STATE_UNANSWERED: "Unanswered",
-    STATE_ANSWERED: "Answered",
-    STATE_NOT_APPLICABLE: "Not applicable",
-}
-
-
-def state_for(risk: str) -> str:
-    if risk == Risk.UNANSWERED:
-        return STATE_UNANSWERED
-    if risk == Risk.NOT_APPLICABLE:
-        return STATE_NOT_APPLICABLE
-    return STATE_ANSWERED
 
 
 @dataclass(frozen=True)
@@ -70,7 +53,7 @@ class NavItem:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return QUESTION_STATE_LABELS[self.state]
 
     @property
     def risk_label(self) -> str:
@@ -106,7 +89,7 @@ class PillarGroup:
 
     @property
     def answered(self) -> int:
-        return sum(1 for i in self.items if i.state != STATE_UNANSWERED)
+        return sum(1 for i in self.items if i.state != QuestionState.UNANSWERED)
 
 
 @dataclass(frozen=True)
@@ -132,7 +115,10 @@ class Navigation:
         recent = sorted(started, key=lambda lens: lens.lens_review.updated_at, reverse=True)
         for lens in recent:
             for item in self.items:
-                if item.lens_review_id == lens.lens_review.pk and item.state == STATE_UNANSWERED:
+                if (
+                    item.lens_review_id == lens.lens_review.pk
+                    and item.state == QuestionState.UNANSWERED
+                ):
                     return item
         return self.first_unanswered or (self.items[0] if self.items else None)
 
@@ -182,7 +168,7 @@ class Navigation:
 
     @property
     def first_unanswered(self) -> NavItem | None:
-        return next((i for i in self.items if i.state == STATE_UNANSWERED), None)
+        return next((i for i in self.items if i.state == QuestionState.UNANSWERED), None)
 
     @property
     def pillars(self) -> list[tuple[str, list[NavItem]]]:
@@ -238,7 +224,7 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
                     version.name,
                     row.pillar.name,
                     question.title,
-                    state_for(question.risk),
+                    QuestionState.for_risk(question.risk),
                     question.risk,
                     row.pillar_id,
                     href(row.pk),
@@ -328,7 +314,7 @@ def saved_counters(question: Question, progress: Progress) -> SavedCounters:
         "",
         question.pillar.name,
         question.title,
-        state_for(progress.risk),
+        QuestionState.for_risk(progress.risk),
         progress.risk,
         question.pillar_id,
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reviews import labels
-from reviews.vocab import ItemStatus, PracticeStatus, ReportStatus, Risk
+from reviews.vocab import ItemStatus, PracticeStatus, QuestionState, ReportStatus, Risk
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 VALUES = {str(m) for enum in (Risk, PracticeStatus, ItemStatus, ReportStatus) for m in enum}
@@ -23,6 +23,7 @@ VALUES = {str(m) for enum in (Risk, PracticeStatus, ItemStatus, ReportStatus) fo
         (Risk, labels.RISK_SHORT_LABELS),
         (PracticeStatus, labels.PRACTICE_STATUS_LABELS),
         (ItemStatus, labels.ITEM_STATUS_LABELS),
+        (QuestionState, labels.QUESTION_STATE_LABELS),
         (ReportStatus, labels.REPORT_STATUS_LABELS),
     ],
 )
