@@ -20,6 +20,7 @@ from config.outbox import outbox_enqueue
 from reviews.audit_actions import ReviewAction
 from reviews.models import ConsolidatedReport, Team, Workload
 from reviews.services.report_limits import ReportLimitReached
+from reviews.services.reports import failed_requeue
 
 __all__ = [
     "ReportLimitReached",
@@ -116,14 +117,7 @@ def consolidated_retry(*, report: ConsolidatedReport, actor=None, request=None) 
     """Re-queue a failed consolidated report with a fresh set of attempts. False if it was
     not failed."""
     with transaction.atomic():
-        updated = ConsolidatedReport.objects.filter(pk=report.pk, status=Status.FAILED).update(
-            status=Status.QUEUED,
-            attempts=0,
-            error="",
-            queued_at=timezone.now(),
-            started_at=None,
-            finished_at=None,
-        )
+        updated = failed_requeue(ConsolidatedReport, report_id=report.pk)
         if updated:
             consolidated_queue(report_id=report.pk)
             audit_record(

@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from reviews import consolidated_data
@@ -32,15 +31,13 @@ from reviews.services.report_worker import (
     ERROR_UNAVAILABLE,
     TRANSIENT_ERRORS,
     SweepResult,
-    _claimable,
-    _lease_expiry,
     _mine,
     _on_fresh_connection,
+    job_claim,
     lease_heartbeat,
     report_fail,
     report_release,
     report_sweep,
-    worker_identity,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,16 +48,7 @@ Status = ConsolidatedReport.Status
 def consolidated_claim(*, report_id: int, owner: str | None = None) -> ConsolidatedReport | None:
     """Take a consolidated report for rendering; ``None`` if someone else holds it or it is
     done (the conditional UPDATE is the lock, as for workload reports)."""
-    claimed = ConsolidatedReport.objects.filter(_claimable(), pk=report_id).update(
-        status=Status.RENDERING,
-        attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-        lease_owner=(owner or worker_identity())[:255],
-        lease_expires_at=_lease_expiry(),
-        finished_at=None,
-        error="",
-    )
-    if not claimed:
+    if not job_claim(ConsolidatedReport, report_id=report_id, owner=owner):
         return None
     return ConsolidatedReport.objects.select_related("team").get(pk=report_id)
 

@@ -98,18 +98,25 @@ def report_claim(*, report_id: int, owner: str | None = None) -> Report | None:
     The conditional UPDATE is the lock: of several workers holding a message for the same
     report, exactly one moves it to rendering (or takes over an expired lease).
     """
-    claimed = Report.objects.filter(_claimable(), pk=report_id).update(
-        status=Status.RENDERING,
-        attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-        lease_owner=(owner or worker_identity())[:255],
-        lease_expires_at=_lease_expiry(),
-        finished_at=None,
-        error="",
-    )
-    if not claimed:
+    if not job_claim(Report, report_id=report_id, owner=owner):
         return None
     return Report.objects.select_related("workload__team").get(pk=report_id)
+
+
+def job_claim(model: JobModel, *, report_id: int, owner: str | None = None) -> bool:
+    """The claim's conditional UPDATE, for either kind of report: True if this attempt now
+    holds the lease."""
+    return bool(
+        model.objects.filter(_claimable(), pk=report_id).update(
+            status=Status.RENDERING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            lease_owner=(owner or worker_identity())[:255],
+            lease_expires_at=_lease_expiry(),
+            finished_at=None,
+            error="",
+        )
+    )
 
 
 def _mine(report: Job) -> Q:

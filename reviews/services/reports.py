@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from config.outbox import outbox_enqueue
 from reviews.audit_actions import ReviewAction
-from reviews.models import Milestone, Report, Team, Workload
+from reviews.models import ConsolidatedReport, Milestone, Report, Team, Workload
 from reviews.services.report_limits import ReportLimitReached, report_rate_check
 
 __all__ = ["ReportLimitReached", "report_queue", "report_request", "report_retry"]
@@ -78,14 +78,7 @@ def report_request(
 def report_retry(*, report: Report, actor=None, request=None) -> bool:
     """Re-queue a failed report with a fresh set of attempts. False if it was not failed."""
     with transaction.atomic():
-        updated = Report.objects.filter(pk=report.pk, status=Status.FAILED).update(
-            status=Status.QUEUED,
-            attempts=0,
-            error="",
-            queued_at=timezone.now(),
-            started_at=None,
-            finished_at=None,
-        )
+        updated = failed_requeue(Report, report_id=report.pk)
         if updated:
             report_queue(report_id=report.pk)
             audit_record(
@@ -98,3 +91,18 @@ def report_retry(*, report: Report, actor=None, request=None) -> bool:
     if updated:
         report.refresh_from_db()
     return bool(updated)
+
+
+def failed_requeue(model: type[Report] | type[ConsolidatedReport], *, report_id: int) -> bool:
+    """Put a failed report of either kind back in the queue with a fresh set of attempts (the
+    caller queues its task in the same transaction). False if it was not failed."""
+    return bool(
+        model.objects.filter(pk=report_id, status=Status.FAILED).update(
+            status=Status.QUEUED,
+            attempts=0,
+            error="",
+            queued_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
+        )
+    )
