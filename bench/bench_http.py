@@ -51,8 +51,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import dj_database_url  # noqa: E402
-import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
+
+from bench.ensure_database import server_connection  # noqa: E402
 
 LENSES = ROOT / "tests" / "reviews" / "data" / "lenses"
 CONNECTIONS = 10
@@ -67,17 +68,8 @@ TARGETS = {  # figure -> (reference, minimum ratio of throughputs)
 
 def scratch_database(url: str) -> str:
     """Drop and create ``<name>_http`` beside ``url``'s database; return its URL."""
-    config = dj_database_url.parse(url)
-    name = f"{config['NAME']}_http"
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+    name = f"{dj_database_url.parse(url)['NAME']}_http"
+    with server_connection(url) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
@@ -86,19 +78,10 @@ def scratch_database(url: str) -> str:
 
 
 def drop_database(url: str) -> None:
-    config = dj_database_url.parse(url)
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+    with server_connection(url) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(config["NAME"])
+                sql.Identifier(dj_database_url.parse(url)["NAME"])
             )
         )
 

@@ -12,9 +12,10 @@ import psycopg
 from psycopg import sql
 
 
-def main(url: str) -> None:
+def server_connection(url: str) -> psycopg.Connection:
+    """An autocommit connection to the ``postgres`` database of ``url``'s server, for
+    creating and dropping databases."""
     config = dj_database_url.parse(url)
-    name = config["NAME"]
     params = {
         "host": config.get("HOST") or None,
         "port": config.get("PORT") or None,
@@ -23,7 +24,12 @@ def main(url: str) -> None:
         "dbname": "postgres",
         "autocommit": True,
     }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+    return psycopg.connect(**{k: v for k, v in params.items() if v is not None})
+
+
+def main(url: str) -> None:
+    name = dj_database_url.parse(url)["NAME"]
+    with server_connection(url) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -380,16 +380,13 @@ def report_upload_to(instance: Report, filename: str) -> str:
     return f"reports/{instance.workload_id}/{filename}"
 
 
-class Report(models.Model):
+class RenderJob(models.Model):
+    """What a rendered report of either kind shares: its status lifecycle (queued ->
+    rendering -> ready | failed, expired once its files are removed) and the worker's lease.
+    ``reviews.services.report_worker`` claims, renews, fails and sweeps both kinds."""
+
     Status = ReportStatus
 
-    workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="reports")
-    milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     status = models.CharField(
         max_length=16, choices=choices(REPORT_STATUS_LABELS), default=ReportStatus.QUEUED.value
     )
@@ -405,6 +402,19 @@ class Report(models.Model):
     lease_owner = models.CharField(max_length=255, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Report(RenderJob):
+    workload = models.ForeignKey(Workload, on_delete=models.CASCADE, related_name="reports")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     file = models.FileField(upload_to=report_upload_to, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     checksum = models.CharField(max_length=64, blank=True)
@@ -524,7 +534,7 @@ def consolidated_upload_to(instance: ConsolidatedReport, filename: str) -> str:
     return f"consolidated/{instance.team_id}/{filename}"
 
 
-class ConsolidatedReport(models.Model):
+class ConsolidatedReport(RenderJob):
     """One report over many workloads of a team (a PDF, and the same data as JSON and CSV).
 
     Same lifecycle as ``Report`` (queued -> rendering -> ready | failed, claimed under a lease
@@ -534,8 +544,6 @@ class ConsolidatedReport(models.Model):
     match other workloads later.
     """
 
-    Status = Report.Status
-
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="consolidated_reports")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -544,17 +552,6 @@ class ConsolidatedReport(models.Model):
     # How the workloads were picked, in words, for the report's cover and the list page
     # ("12 workloads ticked", "Filters: with high risks, production").
     selection = models.CharField(max_length=500, blank=True)
-    status = models.CharField(
-        max_length=16, choices=choices(REPORT_STATUS_LABELS), default=ReportStatus.QUEUED.value
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=255, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     pdf_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
     json_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
     csv_file = models.FileField(upload_to=consolidated_upload_to, blank=True)
