@@ -33,9 +33,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
+from questions.models import Pillar, Question
+from reviews import rawsql
 from reviews.models import (
     ConsolidatedReport,
     GrantedRole,
+    LensReview,
     Membership,
     Role,
     Team,
@@ -132,6 +135,54 @@ def get_workload_or_404(
     except Workload.DoesNotExist:
         raise Http404("No such workload") from None
     if not can(user, workload, action, role=workload.user_role):
+        raise PermissionDenied
+    return workload
+
+
+_WORKLOAD = rawsql.Columns(Workload, "w")
+_TEAM = rawsql.Columns(Team, "t")
+
+
+def _locating_sql() -> str:
+    t = rawsql.table
+    return (
+        f"SELECT {_WORKLOAD.sql()}, {_TEAM.sql()}, m.role, lr.id, lr.lens_version_id "  # noqa: S608 - names from the models, values bound
+        f"FROM {t(Workload)} w "
+        f"INNER JOIN {t(Team)} t ON t.id = w.team_id "
+        f"LEFT OUTER JOIN {t(Membership)} m ON m.team_id = w.team_id AND m.user_id = %s "
+        f"LEFT OUTER JOIN {t(LensReview)} lr ON lr.id = ("
+        f"SELECT r.id FROM {t(LensReview)} r "
+        f"INNER JOIN {t(Pillar)} p ON p.version_id = r.lens_version_id "
+        f"INNER JOIN {t(Question)} q ON q.pillar_id = p.id "
+        "WHERE r.workload_id = w.id AND r.removed_at IS NULL AND q.id = %s "
+        "ORDER BY r.position, r.id LIMIT 1) "
+        "WHERE w.id = %s"
+    )
+
+
+def get_workload_for_question_or_404(
+    user, workload_id: int, question_id: int, action: str = VIEW
+) -> Workload:
+    """``get_workload_or_404`` for a question's pages, the workload also annotated with the
+    active lens review holding question ``question_id`` (``question_lens_review_id``,
+    ``question_version_id``; None when none holds it). One hand-written query (``rawsql``):
+    the question page and the autosave run it on every request."""
+    if not user.is_authenticated or not rawsql.valid_id(workload_id):
+        raise Http404("No such workload")
+    question_id = question_id if rawsql.valid_id(question_id) else 0
+    rows = rawsql.fetch(_locating_sql(), [user.pk, question_id, workload_id])
+    if not rows:
+        raise Http404("No such workload")
+    row = rows[0]
+    role, lens_review_id, version_id = row[-3:]
+    if role is None and not user.is_staff:
+        raise Http404("No such workload")
+    workload = _WORKLOAD.build(row[: len(_WORKLOAD)])
+    workload.team = _TEAM.build(row[len(_WORKLOAD) : len(_WORKLOAD) + len(_TEAM)])
+    workload.user_role = role
+    workload.question_lens_review_id = lens_review_id  # type: ignore[attr-defined]
+    workload.question_version_id = version_id  # type: ignore[attr-defined]
+    if not can(user, workload, action, role=role):
         raise PermissionDenied
     return workload
 

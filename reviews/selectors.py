@@ -16,25 +16,57 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, Prefetch, QuerySet
 
 from questions import rules as rule_engine
-from questions.models import Choice, LensVersion, Pillar, Question, RiskRule
+from questions.models import Choice, Lens, LensVersion, Pillar, Question, RiskRule
 from questions.vocab import VersionStatus
-from reviews import scoring
+from reviews import rawsql, scoring
 from reviews.answer_state import AnswerState
-from reviews.models import Answer, LensReview, Workload, WorkloadQuerySet
-
+from reviews.models import Answer, LensReview, Workload
 
 # --- Lens reviews and answers -----------------------------------------------------------------
-def active_lens_reviews(workload: Workload) -> list[LensReview]:
-    """The workload's active lens reviews in their order, with lens versions (1 query)."""
-    return list(
-        LensReview.objects.active()
-        .filter(workload=workload)
-        .select_related("lens_version__lens")
-        .order_by("position", "pk")
+_LENS_REVIEW = rawsql.Columns(LensReview, "r")
+_LENS_VERSION = rawsql.Columns(LensVersion, "v")
+_LENS = rawsql.Columns(Lens, "l")
+_ANSWER = rawsql.Columns(Answer, "a")
+_SELECTED = rawsql.Converter(Answer, "selected")
+_NOT_APPLICABLE = rawsql.Converter(Answer, "choices_not_applicable")
+
+
+def active_lens_reviews(workload: Workload | int) -> list[LensReview]:
+    """The workload's active lens reviews in their order, with lens versions and lenses
+    (1 hand-written query: every question page and save runs it)."""
+    t = rawsql.table
+    rows = rawsql.fetch(
+        f"SELECT {_LENS_REVIEW.sql()}, {_LENS_VERSION.sql()}, {_LENS.sql()} "  # noqa: S608 - names from the models
+        f"FROM {t(LensReview)} r "
+        f"INNER JOIN {t(LensVersion)} v ON v.id = r.lens_version_id "
+        f"INNER JOIN {t(Lens)} l ON l.id = v.lens_id "
+        "WHERE r.removed_at IS NULL AND r.workload_id = %s ORDER BY r.position, r.id",
+        [workload if isinstance(workload, int) else workload.pk],
     )
+    reviews = []
+    a, b = len(_LENS_REVIEW), len(_LENS_REVIEW) + len(_LENS_VERSION)
+    for row in rows:
+        review = _LENS_REVIEW.build(row[:a])
+        version = _LENS_VERSION.build(row[a:b])
+        version.lens = _LENS.build(row[b:])
+        review.lens_version = version
+        reviews.append(review)
+    return reviews
+
+
+def answer_to(lens_review_id: int | None, question_id: int) -> Answer | None:
+    """The answer of a lens review to a question, if any (1 hand-written query)."""
+    if lens_review_id is None:
+        return None
+    rows = rawsql.fetch(
+        f"SELECT {_ANSWER.sql()} FROM {rawsql.table(Answer)} a "  # noqa: S608 - names from the models
+        "WHERE a.lens_review_id = %s AND a.question_id = %s ORDER BY a.id LIMIT 1",
+        [lens_review_id, question_id],
+    )
+    return _ANSWER.build(rows[0]) if rows else None
 
 
 def current_answers() -> QuerySet[Answer]:
@@ -45,30 +77,31 @@ def current_answers() -> QuerySet[Answer]:
 
 
 def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerState]]:
-    """Each lens review's current answers keyed by ``scoring.answer_key`` (1 query)."""
-    result: dict[int, dict[str, AnswerState]] = {}
-    rows = (
-        current_answers()
-        .filter(lens_review_id__in=set(lens_review_ids))
-        .values_list(
-            "lens_review_id",
-            "question__pillar__ref",
-            "question__ref",
-            "selected",
-            "is_applicable",
-            "reason",
-            "notes",
-            "choices_not_applicable",
-        )
+    """Each lens review's current answers (``current_answers``) keyed by
+    ``scoring.answer_key`` (1 hand-written query: every question page runs it)."""
+    ids = sorted(set(lens_review_ids))
+    if not ids:
+        return {}
+    t = rawsql.table
+    rows = rawsql.fetch(
+        "SELECT a.lens_review_id, p.ref, q.ref, a.selected, a.is_applicable, a.reason, a.notes, "  # noqa: S608 - names from the models
+        f"a.choices_not_applicable FROM {t(Answer)} a "
+        f"INNER JOIN {t(LensReview)} r ON r.id = a.lens_review_id "
+        f"INNER JOIN {t(Question)} q ON q.id = a.question_id "
+        f"INNER JOIN {t(Pillar)} p ON p.id = q.pillar_id "
+        "WHERE p.version_id = r.lens_version_id "
+        f"AND a.lens_review_id IN ({rawsql.placeholders(ids)})",
+        ids,
     )
+    result: dict[int, dict[str, AnswerState]] = {}
     for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
         result.setdefault(review_id, {})[scoring.answer_key(pillar_ref, question_ref)] = (
             AnswerState.from_values(
-                selected=selected,
-                is_applicable=applicable,
+                selected=_SELECTED(selected),
+                is_applicable=bool(applicable),
                 reason=reason,
                 notes=notes,
-                not_applicable=na,
+                not_applicable=_NOT_APPLICABLE(na),
             )
         )
     return result
@@ -88,22 +121,8 @@ def question_ids_by_key(version_id: int) -> dict[tuple[str, str], int]:
     }
 
 
-def workloads_locating(question_id: int) -> WorkloadQuerySet:
-    """Workloads annotated with the active lens review that holds question ``question_id``
-    (``question_lens_review_id``, ``question_version_id``; None when no active lens review of
-    the workload holds it), for ``access.get_workload_or_404``: the access check, the workload
-    and where the question belongs in one query."""
-    holding = LensReview.objects.active().filter(
-        workload=OuterRef("pk"), lens_version__pillars__questions__pk=question_id
-    )
-    return Workload.objects.annotate(
-        question_lens_review_id=Subquery(holding.values("pk")[:1]),
-        question_version_id=Subquery(holding.values("lens_version_id")[:1]),
-    )
-
-
 def question_located(workload: Workload, question_id: int) -> Question | None:
-    """The question of a workload fetched with ``workloads_locating(question_id)``, with its
+    """The question of a workload fetched with ``access.get_workload_for_question_or_404``, with its
     pillar, choices and rules, from the bank cache; None when no active lens review of the
     workload holds it."""
     version_id = getattr(workload, "question_version_id", None)

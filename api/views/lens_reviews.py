@@ -230,11 +230,8 @@ class QuestionViewSet(_LensReviewScoped):
         """The workload (access-checked) and the question if it is in the lens version of this
         active lens review of the workload, in one query, the question with its choices and
         rules from the bank cache: as the page fetches them, so an API save costs the same."""
-        workload = access.get_workload_or_404(
-            self.request.user,
-            self.kwargs["workload_id"],
-            action,
-            queryset=selectors.workloads_locating(self.kwargs["pk"]),
+        workload = access.get_workload_for_question_or_404(
+            self.request.user, self.kwargs["workload_id"], self.kwargs["pk"], action
         )
         question = None
         if workload.question_lens_review_id == self.kwargs["lens_review_id"]:

@@ -241,8 +241,8 @@ def _located(request: AppRequest, workload_id: int, question_id: int, action: st
     """The workload (access-checked, 404/403) and the question if it is in one of the
     workload's active lens reviews (else None), with its choices and rules: one query, the
     question from the bank cache."""
-    workload = access.get_workload_or_404(
-        request.user, workload_id, action, queryset=selectors.workloads_locating(question_id)
+    workload = access.get_workload_for_question_or_404(
+        request.user, workload_id, question_id, action
     )
     return workload, selectors.question_located(workload, question_id)
 
@@ -262,13 +262,7 @@ def _wrong_lens(request: AppRequest, workload: Workload) -> HttpResponse:
 
 
 def _answer(workload: Workload, question: Question) -> Answer | None:
-    return (
-        Answer.objects.filter(
-            lens_review_id=getattr(workload, "question_lens_review_id", None), question=question
-        )
-        .select_related("updated_by")
-        .first()
-    )
+    return selectors.answer_to(getattr(workload, "question_lens_review_id", None), question.pk)
 
 
 def _conflict_context(form: AnswerForm, current: Answer | None) -> dict[str, Any]:
