@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from questions.models import Choice, LensVersion, Question
+from reviews import selectors
 from reviews.answer_state import AnswerState
 from reviews.audit_actions import ReviewAction
 from reviews.models import Answer, AnswerChange, LensReview, Workload
@@ -44,11 +45,7 @@ def newer_version(version: LensVersion) -> LensVersion | None:
 def newer_versions(lens_reviews: list[LensReview]) -> list[tuple[LensReview, LensVersion]]:
     """(lens review, newest published version) for each lens review that has a newer one,
     in one query whatever the number of lenses."""
-    newest: dict[int, LensVersion] = {}
-    for version in LensVersion.objects.filter(
-        lens_id__in={r.lens_id for r in lens_reviews}, status=LensVersion.Status.PUBLISHED
-    ).order_by("lens_id", "-number"):
-        newest.setdefault(version.lens_id, version)
+    newest = selectors.newest_published_versions(r.lens_id for r in lens_reviews)
     return [
         (review, newest[review.lens_id])
         for review in lens_reviews

@@ -1,0 +1,164 @@
+"""The hand-written SELECTs of the answer path (reviews/rawsql.py) read exactly what the ORM
+reads: every field of every model, JSON and dates included, on the suite's PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404
+from django.urls import reverse, set_script_prefix
+
+from questions.models import LensVersion, Question
+from reviews import access, selectors
+from reviews.models import Answer, LensReview, Workload
+from reviews.services.answers import answer_save
+from reviews.services.lens_reviews import lens_review_add, lens_review_remove
+from reviews.templatetags.paths import path_for
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance: Model) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def _two_lens_workload():
+    membership = factories.MembershipFactory(role="architect")
+    first, second = factories.make_bank(questions=2), factories.make_bank(questions=3)
+    workload = factories.WorkloadFactory(
+        team=membership.team, lens_version=first, regions=["eu-west-1"], account_ids=["0" * 12]
+    )
+    lens_review_add(workload=workload, lens_version=second, user=membership.user)
+    return membership, workload, first, second
+
+
+def _question(version: LensVersion, n: int = 0) -> Question:
+    return Question.objects.filter(pillar__version=version).order_by("order")[n]
+
+
+def test_the_question_locating_fetch_reads_the_workload_team_role_and_lens_review(
+    django_assert_num_queries,
+):
+    membership, workload, first, second = _two_lens_workload()
+    question = _question(second, 1)
+    with django_assert_num_queries(1):
+        got = access.get_workload_for_question_or_404(
+            membership.user, workload.pk, question.pk, access.EDIT
+        )
+    expected = Workload.objects.select_related("team").get(pk=workload.pk)
+    assert fields(got) == fields(expected)
+    assert got.regions == ["eu-west-1"] and got.account_ids == ["0" * 12]
+    assert fields(got.team) == fields(expected.team)
+    assert got.user_role == "architect"
+    review = LensReview.objects.get(workload=workload, lens_version=second)
+    assert (got.question_lens_review_id, got.question_version_id) == (review.pk, second.pk)
+    assert selectors.question_located(got, question.pk).pk == question.pk
+
+    # A question of no active lens of the workload: found workload, no lens review.
+    stray = _question(factories.make_bank(questions=1))
+    got = access.get_workload_for_question_or_404(membership.user, workload.pk, stray.pk)
+    assert got.question_lens_review_id is None and selectors.question_located(got, stray.pk) is None
+    # A removed lens no longer holds its questions.
+    lens_review_remove(lens_review=review, user=membership.user)
+    got = access.get_workload_for_question_or_404(membership.user, workload.pk, question.pk)
+    assert got.question_lens_review_id is None
+
+
+def test_the_question_locating_fetch_keeps_the_access_rules():
+    membership, workload, first, _ = _two_lens_workload()
+    question = _question(first)
+    lead = factories.MembershipFactory(role="lead", team=membership.team).user
+    outsider = factories.MembershipFactory(role="architect").user
+    admin = factories.UserFactory(is_staff=True)
+
+    def fetch(user, action=access.VIEW, workload_id=workload.pk, question_id=question.pk):
+        return access.get_workload_for_question_or_404(user, workload_id, question_id, action)
+
+    assert fetch(lead).user_role == "lead"
+    with pytest.raises(PermissionDenied):
+        fetch(lead, access.EDIT)
+    for user in (outsider, AnonymousUser()):
+        with pytest.raises(Http404):
+            fetch(user)
+    assert fetch(admin, access.EDIT).user_role is None
+    with pytest.raises(Http404):
+        fetch(membership.user, workload_id=2**63)  # beyond bigint: no such workload, no error
+    assert fetch(membership.user, question_id=2**63).question_lens_review_id is None
+
+
+def test_lens_reviews_answers_and_newest_versions_read_as_the_orm_reads_them():
+    membership, workload, first, second = _two_lens_workload()
+    question = _question(first)
+    refs = list(
+        question.choices.filter(is_none=False).order_by("order").values_list("ref", flat=True)
+    )
+    answer_save(
+        workload=workload,
+        question=question,
+        data={
+            "selected": [refs[0]],
+            "notes": "n",
+            "choices_not_applicable": {refs[1]: {"reason": "OTHER", "note": "why"}},
+        },
+        expected_version=0,
+        user=membership.user,
+    )
+
+    got = selectors.active_lens_reviews(workload)
+    expected = list(
+        LensReview.objects.active()
+        .filter(workload=workload)
+        .select_related("lens_version__lens")
+        .order_by("position", "pk")
+    )
+    assert [fields(r) for r in got] == [fields(r) for r in expected]
+    assert [fields(r.lens_version) for r in got] == [fields(r.lens_version) for r in expected]
+    assert [fields(r.lens_version.lens) for r in got] == [
+        fields(r.lens_version.lens) for r in expected
+    ]
+
+    review = expected[0]
+    answer = selectors.answer_to(review.pk, question.pk)
+    assert fields(answer) == fields(Answer.objects.get(lens_review=review, question=question))
+    assert answer.selected == [refs[0]] and refs[1] in answer.choices_not_applicable
+    assert selectors.answer_to(review.pk, _question(first, 1).pk) is None
+    assert selectors.answer_to(None, question.pk) is None
+
+    states = selectors.answer_states([review.pk, expected[1].pk])
+    (state,) = states[review.pk].values()
+    assert state.selected == (refs[0],) and state.notes == "n"
+    assert state.marked(refs[1]).reason == "OTHER" and expected[1].pk not in states
+
+    factories.LensVersionFactory(lens=first.lens, number=first.number + 2)  # a draft: not it
+    newer = factories.LensVersionFactory(
+        lens=first.lens, number=first.number + 1, status=LensVersion.Status.PUBLISHED
+    )
+    newest = selectors.newest_published_versions([first.lens_id, second.lens_id])
+    assert newest[first.lens_id].pk == newer.pk and newest[second.lens_id].pk == second.pk
+    assert fields(newest[second.lens_id]) == fields(LensVersion.objects.get(pk=second.pk))
+    assert selectors.newest_published_versions([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("reviews:dashboard", ()),
+        ("reviews:workload_overview", (7,)),
+        ("reviews:question", (12, 345)),
+        ("reviews:lens_review_upgrade", (1, 99)),
+    ],
+)
+def test_path_matches_reverse_with_and_without_a_script_prefix(name, args):
+    assert path_for(name, *args) == reverse(name, args=args)
+    set_script_prefix("/archreview/")
+    try:
+        assert path_for(name, *args) == reverse(name, args=args)
+        assert path_for(name, *args).startswith("/archreview/")
+    finally:
+        set_script_prefix("/")
+    # A string argument goes through reverse itself.
+    if args:
+        assert path_for(name, *map(str, args)) == reverse(name, args=args)
