@@ -36,6 +36,7 @@ from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from questions.models import Pillar, Question
 from reviews import rawsql
 from reviews.models import (
+    Answer,
     ConsolidatedReport,
     GrantedRole,
     LensReview,
@@ -141,13 +142,20 @@ def get_workload_or_404(
 
 _WORKLOAD = rawsql.Columns(Workload, "w")
 _TEAM = rawsql.Columns(Team, "t")
+_ANSWER = rawsql.Columns(Answer, "a")
 
 
-def _locating_sql() -> str:
+def _locating_sql(with_answer: bool) -> str:
     t = rawsql.table
+    answer_columns = f", {_ANSWER.sql()}" if with_answer else ""
+    answer_join = (
+        f"LEFT OUTER JOIN {t(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = %s "
+        if with_answer
+        else ""
+    )
     return (
-        f"SELECT {_WORKLOAD.sql()}, {_TEAM.sql()}, m.role, lr.id, lr.lens_version_id "  # noqa: S608 - names from the models, values bound
-        f"FROM {t(Workload)} w "
+        f"SELECT {_WORKLOAD.sql()}, {_TEAM.sql()}, m.role, lr.id, lr.lens_version_id"  # noqa: S608 - names from the models, values bound
+        f"{answer_columns} FROM {t(Workload)} w "
         f"INNER JOIN {t(Team)} t ON t.id = w.team_id "
         f"LEFT OUTER JOIN {t(Membership)} m ON m.team_id = w.team_id AND m.user_id = %s "
         f"LEFT OUTER JOIN {t(LensReview)} lr ON lr.id = ("
@@ -155,33 +163,39 @@ def _locating_sql() -> str:
         f"INNER JOIN {t(Pillar)} p ON p.version_id = r.lens_version_id "
         f"INNER JOIN {t(Question)} q ON q.pillar_id = p.id "
         "WHERE r.workload_id = w.id AND r.removed_at IS NULL AND q.id = %s "
-        "ORDER BY r.position, r.id LIMIT 1) "
+        f"ORDER BY r.position, r.id LIMIT 1) {answer_join}"
         "WHERE w.id = %s"
     )
 
 
 def get_workload_for_question_or_404(
-    user, workload_id: int, question_id: int, action: str = VIEW
+    user, workload_id: int, question_id: int, action: str = VIEW, *, with_answer: bool = False
 ) -> Workload:
     """``get_workload_or_404`` for a question's pages, the workload also annotated with the
     active lens review holding question ``question_id`` (``question_lens_review_id``,
-    ``question_version_id``; None when none holds it). One hand-written query (``rawsql``):
-    the question page and the autosave run it on every request."""
+    ``question_version_id``; None when none holds it) and, ``with_answer``, that lens review's
+    answer to it (``question_answer``, None if there is none). One hand-written query
+    (``rawsql``): the question page and the autosave run it on every request."""
     if not user.is_authenticated or not rawsql.valid_id(workload_id):
         raise Http404("No such workload")
     question_id = question_id if rawsql.valid_id(question_id) else 0
-    rows = rawsql.fetch(_locating_sql(), [user.pk, question_id, workload_id])
+    params = [user.pk, question_id, *([question_id] if with_answer else []), workload_id]
+    rows = rawsql.fetch(_locating_sql(with_answer), params)
     if not rows:
         raise Http404("No such workload")
     row = rows[0]
-    role, lens_review_id, version_id = row[-3:]
+    w, t = len(_WORKLOAD), len(_WORKLOAD) + len(_TEAM)
+    role, lens_review_id, version_id = row[t : t + 3]
     if role is None and not user.is_staff:
         raise Http404("No such workload")
-    workload = _WORKLOAD.build(row[: len(_WORKLOAD)])
-    workload.team = _TEAM.build(row[len(_WORKLOAD) : len(_WORKLOAD) + len(_TEAM)])
+    workload = _WORKLOAD.build(row[:w])
+    workload.team = _TEAM.build(row[w:t])
     workload.user_role = role
     workload.question_lens_review_id = lens_review_id  # type: ignore[attr-defined]
     workload.question_version_id = version_id  # type: ignore[attr-defined]
+    if with_answer:
+        answer = row[t + 3 :]
+        workload.question_answer = _ANSWER.build(answer) if answer[0] is not None else None  # type: ignore[attr-defined]
     if not can(user, workload, action, role=role):
         raise PermissionDenied
     return workload

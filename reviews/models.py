@@ -257,6 +257,10 @@ class LensReview(RiskCounts):
     )
     removed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the lens's newest published version, when read by
+    # reviews.selectors.active_lens_reviews(with_newest=True).
+    newest_version: LensVersion | None
+
     objects = LensReviewQuerySet.as_manager()
 
     class Meta:

@@ -34,25 +34,43 @@ _SELECTED = rawsql.Converter(Answer, "selected")
 _NOT_APPLICABLE = rawsql.Converter(Answer, "choices_not_applicable")
 
 
-def active_lens_reviews(workload: Workload | int) -> list[LensReview]:
+_NEWEST = rawsql.Columns(LensVersion, "nv")
+
+
+def active_lens_reviews(workload: Workload | int, *, with_newest: bool = False) -> list[LensReview]:
     """The workload's active lens reviews in their order, with lens versions and lenses
-    (1 hand-written query: every question page and save runs it)."""
+    (1 hand-written query: every question page and save runs it). ``with_newest``: each also
+    carries its lens's newest published version (``newest_version``, None if none is), in the
+    same query, for the upgrade notice (``services.lens_reviews.newer_versions``)."""
     t = rawsql.table
+    newest_columns, newest_join, params = "", "", []
+    if with_newest:
+        newest_columns = f", {_NEWEST.sql()}"
+        newest_join = (
+            f"LEFT OUTER JOIN {t(LensVersion)} nv ON nv.id = ("  # noqa: S608 - names from the models
+            f"SELECT n.id FROM {t(LensVersion)} n WHERE n.lens_id = v.lens_id AND n.status = %s "
+            "ORDER BY n.number DESC LIMIT 1) "
+        )
+        params.append(VersionStatus.PUBLISHED)
     rows = rawsql.fetch(
-        f"SELECT {_LENS_REVIEW.sql()}, {_LENS_VERSION.sql()}, {_LENS.sql()} "  # noqa: S608 - names from the models
+        f"SELECT {_LENS_REVIEW.sql()}, {_LENS_VERSION.sql()}, {_LENS.sql()}{newest_columns} "  # noqa: S608 - names from the models
         f"FROM {t(LensReview)} r "
         f"INNER JOIN {t(LensVersion)} v ON v.id = r.lens_version_id "
-        f"INNER JOIN {t(Lens)} l ON l.id = v.lens_id "
+        f"INNER JOIN {t(Lens)} l ON l.id = v.lens_id {newest_join}"
         "WHERE r.removed_at IS NULL AND r.workload_id = %s ORDER BY r.position, r.id",
-        [workload if isinstance(workload, int) else workload.pk],
+        [*params, workload if isinstance(workload, int) else workload.pk],
     )
     reviews = []
-    a, b = len(_LENS_REVIEW), len(_LENS_REVIEW) + len(_LENS_VERSION)
+    a = len(_LENS_REVIEW)
+    b = a + len(_LENS_VERSION)
+    c = b + len(_LENS)
     for row in rows:
         review = _LENS_REVIEW.build(row[:a])
         version = _LENS_VERSION.build(row[a:b])
-        version.lens = _LENS.build(row[b:])
+        version.lens = _LENS.build(row[b:c])
         review.lens_version = version
+        if with_newest:
+            review.newest_version = _NEWEST.build(row[c:]) if row[c] is not None else None
         reviews.append(review)
     return reviews
 

@@ -44,8 +44,12 @@ def newer_version(version: LensVersion) -> LensVersion | None:
 
 def newer_versions(lens_reviews: list[LensReview]) -> list[tuple[LensReview, LensVersion]]:
     """(lens review, newest published version) for each lens review that has a newer one,
-    in one query whatever the number of lenses."""
-    newest = selectors.newest_published_versions(r.lens_id for r in lens_reviews)
+    in one query whatever the number of lenses; none when the lens reviews were read
+    ``with_newest`` (``selectors.active_lens_reviews``)."""
+    if all(hasattr(r, "newest_version") for r in lens_reviews):
+        newest = {r.lens_id: r.newest_version for r in lens_reviews if r.newest_version}
+    else:
+        newest = selectors.newest_published_versions(r.lens_id for r in lens_reviews)
     return [
         (review, newest[review.lens_id])
         for review in lens_reviews

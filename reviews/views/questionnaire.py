@@ -205,7 +205,7 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     """Every question of the workload's active lens reviews, lens by lens, with its state and
     risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
     for the banks of versions not yet in the process's bank cache."""
-    lens_reviews = selectors.active_lens_reviews(workload)
+    lens_reviews = selectors.active_lens_reviews(workload, with_newest=True)
     banks = selectors.banks(r.lens_version_id for r in lens_reviews)
     review = loader.review_for_workload(workload, lens_reviews)
     href = _question_href(workload.pk)
@@ -237,12 +237,14 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     return Navigation(tuple(items), review.answered, review.total, lenses, current)
 
 
-def _located(request: AppRequest, workload_id: int, question_id: int, action: str):
+def _located(
+    request: AppRequest, workload_id: int, question_id: int, action: str, with_answer=False
+):
     """The workload (access-checked, 404/403) and the question if it is in one of the
-    workload's active lens reviews (else None), with its choices and rules: one query, the
-    question from the bank cache."""
+    workload's active lens reviews (else None), with its choices and rules: one query (which
+    also reads the answer, ``with_answer``), the question from the bank cache."""
     workload = access.get_workload_for_question_or_404(
-        request.user, workload_id, question_id, action
+        request.user, workload_id, question_id, action, with_answer=with_answer
     )
     return workload, selectors.question_located(workload, question_id)
 
@@ -382,7 +384,9 @@ def _saved_only_response(
 @login_required
 def question_page(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
-    workload, question = _located(request, workload_id, question_id, action)
+    workload, question = _located(
+        request, workload_id, question_id, action, with_answer=request.method != "POST"
+    )
     if question is None:
         return _wrong_lens(request, workload)
     choices = list(question.choices.all())
@@ -432,7 +436,7 @@ def question_page(request: AppRequest, workload_id: int, question_id: int) -> Ht
         http_status = 409 if extra else 400
         answer = _answer(workload, question)
     else:
-        answer = _answer(workload, question)
+        answer = workload.question_answer
         form = AnswerForm(question=question, choices=choices).with_answer_initial(answer)
 
     nav = navigation_for(workload, question.pk)

@@ -14,7 +14,7 @@ from questions.models import LensVersion, Question
 from reviews import access, selectors
 from reviews.models import Answer, LensReview, Workload
 from reviews.services.answers import answer_save
-from reviews.services.lens_reviews import lens_review_add, lens_review_remove
+from reviews.services.lens_reviews import lens_review_add, lens_review_remove, newer_versions
 from reviews.templatetags.paths import path_for
 from tests import factories
 
@@ -140,6 +140,13 @@ def test_lens_reviews_answers_and_newest_versions_read_as_the_orm_reads_them():
     assert newest[first.lens_id].pk == newer.pk and newest[second.lens_id].pk == second.pk
     assert fields(newest[second.lens_id]) == fields(LensVersion.objects.get(pk=second.pk))
     assert selectors.newest_published_versions([]) == {}
+    # The same, read with the lens reviews in one query, for the upgrade notice.
+    reviews = selectors.active_lens_reviews(workload, with_newest=True)
+    assert [fields(r) for r in reviews] == [fields(r) for r in expected]
+    assert [r.newest_version.pk for r in reviews] == [newer.pk, second.pk]
+    assert fields(reviews[0].newest_version) == fields(newer)
+    assert newer_versions(reviews) == [(reviews[0], reviews[0].newest_version)]
+    assert newer_versions(selectors.active_lens_reviews(workload)) == [(reviews[0], newer)]
 
 
 @pytest.mark.parametrize(
