@@ -33,8 +33,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
+from config import rawsql
 from questions.models import Pillar, Question
-from reviews import rawsql
 from reviews.models import (
     Answer,
     ConsolidatedReport,

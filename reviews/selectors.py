@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
 
+from config import rawsql
 from questions import rules as rule_engine
 from questions.models import Choice, Lens, LensVersion, Pillar, Question, RiskRule
 from questions.vocab import VersionStatus
-from reviews import rawsql, scoring
+from reviews import scoring
 from reviews.answer_state import AnswerState
 from reviews.models import Answer, LensReview, Workload
 

@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_records
+from config import rawsql
 from questions.models import Question
 from reviews import loader, scoring, selectors
 from reviews.audit_actions import ItemAction
@@ -138,15 +139,24 @@ def _apply(
             rerated.append(item)
     if created:
         ImprovementItem.objects.bulk_create(created)
+    # Resolving and reopening are hand-written UPDATEs (config.rawsql): saves do them.
     if resolved:
-        ImprovementItem.objects.filter(pk__in=[i.pk for i in resolved]).update(
-            resolved_at=now, resolved_by=user, updated_at=now
+        rawsql.update(
+            ImprovementItem,
+            [i.pk for i in resolved],
+            resolved_at=now,
+            resolved_by_id=user.pk if user is not None else None,
+            updated_at=now,
         )
         for item in resolved:
             item.resolved_at, item.resolved_by = now, user
     if reopened:
-        ImprovementItem.objects.filter(pk__in=[i.pk for i in reopened]).update(
-            resolved_at=None, resolved_by=None, updated_at=now
+        rawsql.update(
+            ImprovementItem,
+            [i.pk for i in reopened],
+            resolved_at=None,
+            resolved_by_id=None,
+            updated_at=now,
         )
         for item in reopened:
             item.resolved_at, item.resolved_by = None, None

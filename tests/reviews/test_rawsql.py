@@ -1,4 +1,4 @@
-"""The hand-written SELECTs of the answer path (reviews/rawsql.py) read exactly what the ORM
+"""The hand-written SELECTs of the answer path (config/rawsql.py) read exactly what the ORM
 reads: every field of every model, JSON and dates included, on the suite's PostgreSQL."""
 
 from __future__ import annotations

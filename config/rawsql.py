@@ -1,11 +1,15 @@
-"""Hand-written SELECTs on the answer path, read into model instances as the ORM would.
+"""Hand-written SQL on the answer path: SELECTs read into model instances as the ORM would,
+INSERTs and UPDATEs with the values prepared as the ORM prepares them.
 
 The question page and the autosave run a handful of small, fixed queries on every request;
 building each one with the ORM (filters, joins, annotations, then compiling them to SQL) cost
 more CPU than running it. Here the SQL is written once, in the plain SQL both PostgreSQL and
 SQLite take, and each row becomes a model instance with the same database converters the ORM
 applies (JSON, dates, booleans), so callers cannot tell the difference. Only for hot, stable
-reads: everything else stays in the ORM.
+reads and writes: everything else stays in the ORM.
+
+``insert`` and ``update`` write the values each field prepares for the database
+(``get_db_prep_save``: JSON, dates, defaults from ``pre_save``) without compiling a query.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Field, Model
+from django.db.models import AutoField, BigAutoField, Field, Model
 
 M = TypeVar("M", bound=Model)
 
@@ -111,3 +115,47 @@ def placeholders(values: Sequence[Any]) -> str:
 
 def table(model: type[Model], using: str = "default") -> str:
     return connections[using].ops.quote_name(model._meta.db_table)
+
+
+def insert(instances: Sequence[Model], using: str = "default") -> None:
+    """INSERT ``instances`` (all of one model, ids from the database) in one statement, as
+    ``bulk_create`` would, without setting their ids (callers that need them use the ORM)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
+    quote = connection.ops.quote_name
+    row = f"({placeholders(fields)})"
+    params: list[Any] = []
+    for instance in instances:
+        assert type(instance) is model
+        params.extend(f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(model, using)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the model
+            f"VALUES {', '.join([row] * len(instances))}",
+            params,
+        )
+
+
+def update(model: type[Model], ids: Sequence[int], using: str = "default", **values: Any) -> int:
+    """``model.objects.filter(pk__in=ids).update(**values)`` for plain values (no
+    expressions), in one statement; returns the number of rows changed."""
+    if not ids:
+        return 0
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.concrete
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(model, using)} SET {', '.join(sets)} "  # noqa: S608 - names from the model
+            f"WHERE {quote(model._meta.pk.column)} IN ({placeholders(ids)})",
+            [*params, *ids],
+        )
+        return cursor.rowcount
