@@ -261,9 +261,15 @@ class AnswerForm(forms.Form):
         assert isinstance(selected, forms.MultipleChoiceField)
         selected.valid_value = lambda value: True  # type: ignore[method-assign]
         selected.choices = [(c.ref, c.title) for c in choices]
-        self.rows = []
-        for i, choice in enumerate(self.practices):
-            na = f"na_{i}"
+        self.rows = [(choice, f"na_{i}") for i, choice in enumerate(self.practices)]
+        # Each practice's "not applicable" fields validate what a browser sends; a form shown for
+        # the first time is drawn from its initial values ({% practice_rows %}) without them.
+        if self.is_bound:
+            self.add_practice_fields()
+
+    def add_practice_fields(self) -> None:
+        """A "not applicable" checkbox, reason and note field per practice."""
+        for choice, na in self.rows:
             self.fields[na] = forms.BooleanField(required=False, label="Not applicable")
             self.fields[f"{na}_reason"] = forms.ChoiceField(
                 required=False, choices=REASON_CHOICES, label="Reason"
@@ -277,7 +283,6 @@ class AnswerForm(forms.Form):
                     "characters; this one has %(show_value)d."
                 },
             )
-            self.rows.append((choice, na))
 
     def with_answer_initial(self, answer: Answer | None) -> AnswerForm:
         state = AnswerState.from_model(answer)

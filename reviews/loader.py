@@ -24,10 +24,7 @@ def answers_for_lens_reviews(
     lens_review_ids: Iterable[int],
 ) -> dict[int, dict[str, scoring.AnswerState]]:
     """Each lens review's current answers keyed by ``scoring.answer_key``, in one query."""
-    return {
-        review_id: {key: state.to_scoring() for key, state in states.items()}
-        for review_id, states in selectors.answer_states(lens_review_ids).items()
-    }
+    return selectors.scoring_states(lens_review_ids)
 
 
 def results_for_lens_reviews(

@@ -145,6 +145,37 @@ def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerS
     return result
 
 
+def scoring_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, scoring.AnswerState]]:
+    """What scoring needs of each lens review's current answers, keyed by
+    ``scoring.answer_key``: ``answer_states(...)``'s ``to_scoring()`` read straight from the
+    rows, without the notes and reasons (1 hand-written query: the side navigation of every
+    question page scores every answer of the workload)."""
+    ids = sorted(set(lens_review_ids))
+    if not ids:
+        return {}
+    t = rawsql.table
+    rows = rawsql.fetch(
+        "SELECT a.lens_review_id, p.ref, q.ref, a.selected, a.is_applicable, "  # noqa: S608 - names from the models
+        f"a.choices_not_applicable FROM {t(Answer)} a "
+        f"INNER JOIN {t(LensReview)} r ON r.id = a.lens_review_id "
+        f"INNER JOIN {t(Question)} q ON q.id = a.question_id "
+        f"INNER JOIN {t(Pillar)} p ON p.id = q.pillar_id "
+        "WHERE p.version_id = r.lens_version_id "
+        f"AND a.lens_review_id IN ({rawsql.placeholders(ids)})",
+        ids,
+    )
+    result: dict[int, dict[str, scoring.AnswerState]] = {}
+    for review_id, pillar_ref, question_ref, selected, applicable, na in rows:
+        result.setdefault(review_id, {})[scoring.answer_key(pillar_ref, question_ref)] = (
+            scoring.AnswerState(
+                selected=frozenset(_SELECTED(selected) or ()),
+                is_applicable=bool(applicable),
+                practices_not_applicable=frozenset(_NOT_APPLICABLE(na) or ()),
+            )
+        )
+    return result
+
+
 def question_ids_by_key(version_id: int) -> dict[tuple[str, str], int]:
     """Question pks of a lens version by (pillar ref, question ref): free for a cached bank,
     else 1 query."""

@@ -131,6 +131,11 @@ def test_lens_reviews_answers_and_newest_versions_read_as_the_orm_reads_them():
     (state,) = states[review.pk].values()
     assert state.selected == (refs[0],) and state.notes == "n"
     assert state.marked(refs[1]).reason == "OTHER" and expected[1].pk not in states
+    # What scoring reads, straight from the rows: the same as the full states' to_scoring().
+    assert selectors.scoring_states([review.pk, expected[1].pk]) == {
+        review.pk: {key: s.to_scoring() for key, s in states[review.pk].items()}
+    }
+    assert selectors.scoring_states([]) == {}
 
     factories.LensVersionFactory(lens=first.lens, number=first.number + 2)  # a draft: not it
     newer = factories.LensVersionFactory(
