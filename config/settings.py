@@ -137,6 +137,10 @@ else:
             },
         }
     }
+# The answer path's hand-written statements run with server-side parameters, so PostgreSQL
+# prepares them (config/rawsql.py). Off behind a pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config import rawsql
 from questions.models import Choice, Question
 from reviews import scoring, selectors
 from reviews.answer_state import AnswerState
@@ -294,7 +295,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         question.ref,
         workload.pk,
     ]
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -405,7 +406,7 @@ def _write_postgresql(
         *deltas,
         workload_id,
     ]
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

@@ -44,3 +44,27 @@ def test_update_changes_only_the_given_rows_and_fields():
     assert rawsql.update(Team, [teams[0].pk], archived_at=None, name="T0b") == 1
     teams[0].refresh_from_db()
     assert (teams[0].name, teams[0].archived_at) == ("T0b", None)
+
+
+def _prepared(text: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{text}%"]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_hot_statements_are_prepared_by_postgresql(settings):
+    sql = "SELECT id, name FROM reviews_team WHERE id = %s /* rawsql-prepared-probe */"
+    team = Team.objects.create(name="Prepared")
+    for _ in range(3):
+        assert rawsql.fetch(sql, [team.pk]) == [(team.pk, "Prepared")]
+    assert _prepared("rawsql-prepared-probe") == 1
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    other = sql.replace("probe", "probe-off")
+    for _ in range(3):
+        assert rawsql.fetch(other, [team.pk]) == [(team.pk, "Prepared")]
+    assert _prepared("rawsql-prepared-probe-off") == 0
