@@ -207,6 +207,28 @@ def score_question(
     return risk, tuple(practices)
 
 
+def question_risk(bank_kind: str, question: Question, answer: AnswerState | None) -> str:
+    """``score_question``'s risk alone: one rule evaluation for an imported question, not one
+    more per practice (the side navigation shows only the risk of every question)."""
+    if answer is not None and not answer.is_applicable:
+        return Risk.NOT_APPLICABLE
+    if answer is None or not answer.selected:
+        return Risk.UNANSWERED
+    if bank_kind == BankKind.NATIVE:
+        return _native_question(question, answer)[0]
+    satisfied = answer.selected | answer.practices_not_applicable
+    return _RULE_RISK[rule_engine.evaluate(question.rules, satisfied)]
+
+
+def question_risks(bank: Bank, answers: Mapping[str, AnswerState]) -> list[str]:
+    """Every question's risk in bank order: ``[q.risk for q in score_workload(...).questions]``."""
+    return [
+        question_risk(bank.kind, question, answers.get(answer_key(pillar.ref, question.ref)))
+        for pillar in bank.pillars
+        for question in pillar.questions
+    ]
+
+
 def _counts(risks: list[str]) -> dict[str, int]:
     counts: dict[str, int] = dict.fromkeys(Risk, 0)
     for risk in risks:

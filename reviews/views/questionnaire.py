@@ -24,7 +24,7 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from questions.models import LensVersion, Question
-from reviews import access, loader, selectors
+from reviews import access, scoring, selectors
 from reviews.answer_state import AnswerState
 from reviews.forms import AnswerForm, describe_state
 from reviews.http import AppRequest
@@ -204,37 +204,40 @@ def _question_href(workload_id: int) -> Callable[[int], str]:
 def navigation_for(workload: Workload, current: int | None = None) -> Navigation:
     """Every question of the workload's active lens reviews, lens by lens, with its state and
     risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
-    for the banks of versions not yet in the process's bank cache."""
+    for the banks of versions not yet in the process's bank cache. Only the risks are scored
+    (``scoring.question_risks``), not each practice or the plan."""
     lens_reviews = selectors.active_lens_reviews(workload, with_newest=True)
     banks = selectors.banks(r.lens_version_id for r in lens_reviews)
-    review = loader.review_for_workload(workload, lens_reviews)
+    answers = selectors.scoring_states(r.pk for r in lens_reviews)
     href = _question_href(workload.pk)
     items = []
+    lenses = []
     number = 0
-    for lens in review.lenses:
-        version = lens.lens_review.lens_version
+    for lens_review in lens_reviews:
+        version = lens_review.lens_version
         bank = banks[version.pk]
-        for question, row in zip(lens.result.questions, bank.questions, strict=True):
+        risks = scoring.question_risks(bank.scoring_bank, answers.get(lens_review.pk, {}))
+        for risk, row in zip(risks, bank.questions, strict=True):
             number += 1
             items.append(
                 NavItem(
                     row.pk,
                     number,
-                    lens.lens_review.pk,
+                    lens_review.pk,
                     version.name,
                     row.pillar.name,
-                    question.title,
-                    QuestionState.for_risk(question.risk),
-                    question.risk,
+                    row.title,
+                    QuestionState.for_risk(risk),
+                    risk,
                     row.pillar_id,
                     href(row.pk),
                 )
             )
-    lenses = tuple(
-        LensProgress(lens.lens_review, lens.result.answered, lens.result.total)
-        for lens in review.lenses
-    )
-    return Navigation(tuple(items), review.answered, review.total, lenses, current)
+        answered = sum(1 for risk in risks if risk != Risk.UNANSWERED)
+        lenses.append(LensProgress(lens_review, answered, len(risks)))
+    answered = sum(lens.answered for lens in lenses)
+    total = sum(lens.total for lens in lenses)
+    return Navigation(tuple(items), answered, total, tuple(lenses), current)
 
 
 def _located(

@@ -227,6 +227,14 @@ def test_counts_add_up_to_the_number_of_questions(case):
 
 @MANY
 @given(case=bank_and_answers(every_bank()))
+def test_question_risks_alone_are_the_full_scorings_risks(case):
+    bank, answers = case
+    full = scoring.score_workload(bank, answers)
+    assert scoring.question_risks(bank, answers) == [q.risk for q in full.questions]
+
+
+@MANY
+@given(case=bank_and_answers(every_bank()))
 def test_results_are_deterministic_whatever_the_order_of_answers(case):
     bank, answers = case
     first = scoring.score_workload(bank, answers)
