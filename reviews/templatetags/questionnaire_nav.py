@@ -69,6 +69,24 @@ def nav_lens_count(lens_review_id: int, answered: int, total: int, oob: bool = F
 
 
 @register.simple_tag
+def review_progress(progress, oob: bool = False) -> SafeString:
+    """The review's progress (``id="review-progress"``): answered of total, and the bar.
+    ``progress`` has ``answered``, ``total`` and ``percent`` (a navigation, or a save's
+    counters when the autosave swaps it in out of band)."""
+    answered, total, percent = int(progress.answered), int(progress.total), int(progress.percent)
+    return mark_safe(  # noqa: S308 - integers and constants only
+        f'<div id="review-progress"{_OOB if oob else ""}>\n'
+        '<div class="d-flex justify-content-between small mb-1">\n'
+        '<span id="progress-label">Progress</span>\n'
+        f"<span>{answered} of {total} answered</span>\n</div>\n"
+        '<div class="progress" role="progressbar" aria-labelledby="progress-label" '
+        f'aria-valuenow="{answered}" aria-valuemin="0" aria-valuemax="{total}" '
+        f'aria-valuetext="{answered} of {total} questions answered">\n'
+        f'<div class="progress-bar pct-{percent}"></div>\n</div>\n</div>\n'
+    )
+
+
+@register.simple_tag
 def question_nav(qnav, current: int) -> SafeString:
     """The whole side navigation (``<nav id="question-nav">``): lens -> pillar -> question,
     pillars fold (``<details>``), the pillar holding ``current`` is open and its line is marked
