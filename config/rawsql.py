@@ -20,6 +20,7 @@ The ORM's own queries keep Django's client-side parameters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
@@ -121,55 +122,76 @@ class _Logged:
         self.query = query
 
 
-@contextmanager
-def cursor(using: str = "default") -> Iterator[Any]:
-    """A Django cursor (query counting and logging included) whose statements PostgreSQL
-    prepares once they repeat; a plain ``connection.cursor()`` elsewhere or when turned off."""
-    connection = connections[using]
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        with connection.cursor() as plain:
-            yield plain
-        return
-    # Private to Django's backend (no stubs): the names its own create_cursor() uses.
+@functools.cache
+def _preparing_cursor_class() -> type:
+    # Private to Django's backend (no stubs): the cursor class Django itself uses when
+    # OPTIONS["server_side_binding"] is set.
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
-        TIMESTAMPTZ_OID,
         ServerBindingCursor,
     )
-    from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
-        register_tzloader,
-    )
-    from psycopg.pq import Format
-
-    # As BaseDatabaseWrapper._cursor() and the backend's create_cursor() do, with the
-    # server-binding cursor class Django itself uses when OPTIONS["server_side_binding"] is set.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
 
     class PreparingCursor(ServerBindingCursor):
         # Django turns psycopg's preparation off (prepare_threshold=None), for poolers. With a
         # threshold no count reaches, nothing is prepared by itself (the ORM's client-side
         # cursors never are), and these statements ask for it: psycopg prepares each on its
         # first run and keeps up to 100 per connection.
+        django_connection: Any = None
+
         def execute(self, query, params=None, *, prepare=None, binary=None):
             result = super().execute(
                 query, params, prepare=True if prepare is None else prepare, binary=binary
             )
-            if connection.queries_logged:
+            db = self.django_connection
+            if db is not None and db.queries_logged:
                 # Django's query log (DEBUG, the tests' query counts) reads the statement from
                 # the cursor as a client-side cursor holds it; a server-side one does not.
-                self._query = _Logged(connection.ops.compose_sql(query, params).encode())  # type: ignore[attr-defined]
+                self._query = _Logged(db.ops.compose_sql(query, params).encode())
             return result
 
-    with connection.wrap_database_errors:
+    return PreparingCursor
+
+
+def _raw_cursor(connection: Any) -> Any:
+    """The connection's preparing cursor, kept for its next statement: a cursor remembers how
+    to send each type of value, which costs more to look up than to send."""
+    raw = getattr(connection, "_rawsql_cursor", None)
+    if raw is None or raw.closed or raw.connection is not connection.connection:
+        from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+            TIMESTAMPTZ_OID,
+        )
+        from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
+            register_tzloader,
+        )
+        from psycopg.pq import Format
+
         if connection.connection.prepare_threshold is None:
             connection.connection.prepare_threshold = _NEVER
-        raw = PreparingCursor(connection.connection)
+        raw = _preparing_cursor_class()(connection.connection)
+        raw.django_connection = connection
+        # As the backend's create_cursor() does.
         tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
         if connection.timezone != tzloader.timezone:
             register_tzloader(connection.timezone, raw)
-        wrapped = connection._prepare_cursor(raw)  # type: ignore[attr-defined]
-    with wrapped:
-        yield wrapped
+        connection._rawsql_cursor = raw
+    return raw
+
+
+@contextmanager
+def cursor(using: str = "default") -> Iterator[Any]:
+    """A Django cursor (query counting and logging included) whose statements PostgreSQL
+    prepares; a plain ``connection.cursor()`` elsewhere or when turned off. Read its rows at
+    once: on PostgreSQL the next ``cursor()`` of the connection is the same one."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        with connection.cursor() as plain:
+            yield plain
+        return
+    # As BaseDatabaseWrapper._cursor() does.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        wrapped = connection._prepare_cursor(_raw_cursor(connection))  # type: ignore[attr-defined]
+    yield wrapped
 
 
 def fetch(sql: str, params: Iterable[Any], using: str = "default") -> list[tuple[Any, ...]]:

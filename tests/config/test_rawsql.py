@@ -68,3 +68,20 @@ def test_hot_statements_are_prepared_by_postgresql(settings):
     for _ in range(3):
         assert rawsql.fetch(other, [team.pk]) == [(team.pk, "Prepared")]
     assert _prepared("rawsql-prepared-probe-off") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preparing_cursor_is_kept_per_connection_and_replaced_with_it():
+    from django.db import connection
+
+    def raw():
+        with rawsql.cursor() as wrapped:
+            return wrapped.cursor
+
+    first = raw()
+    assert raw() is first  # kept: it remembers how to send each type of value
+    assert rawsql.fetch("SELECT %s::int + 1", [1]) == [(2,)]
+    connection.close()
+    assert first.closed or first.connection.closed
+    second = raw()
+    assert second is not first and rawsql.fetch("SELECT %s::int + 1", [2]) == [(3,)]
