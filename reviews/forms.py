@@ -269,11 +269,13 @@ class AnswerForm(forms.Form):
 
     def add_practice_fields(self) -> None:
         """A "not applicable" checkbox, reason and note field per practice."""
+        # The checkbox and the reason are the same for every practice: one field each, shared
+        # (a field validates; it keeps nothing of the value it cleans).
+        checkbox = forms.BooleanField(required=False, label="Not applicable")
+        reason = forms.ChoiceField(required=False, choices=REASON_CHOICES, label="Reason")
         for choice, na in self.rows:
-            self.fields[na] = forms.BooleanField(required=False, label="Not applicable")
-            self.fields[f"{na}_reason"] = forms.ChoiceField(
-                required=False, choices=REASON_CHOICES, label="Reason"
-            )
+            self.fields[na] = checkbox
+            self.fields[f"{na}_reason"] = reason
             self.fields[f"{na}_note"] = forms.CharField(
                 required=False,
                 max_length=PRACTICE_NOTE_MAX,

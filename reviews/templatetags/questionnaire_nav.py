@@ -9,7 +9,11 @@ functions, so the two never drift apart.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
+from django.conf import settings
+from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -129,3 +133,29 @@ def question_nav(qnav, current: int) -> SafeString:
             parts.append("</ol></details>")
     parts.append("</nav>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped (format_html, escape)
+
+
+def autosave_response(saved, version: int) -> SafeString:
+    """The autosave's whole answer (what ``save_status.html`` and the pieces above would render):
+    "Saved" with the time, the answer's new version, and out of band only what the save
+    changed: the progress, the question's state in the side navigation, its pillar's and (with
+    several lenses) its lens's counts. ``saved`` is the view's ``SavedCounters``."""
+    tz = timezone.get_current_timezone() if settings.USE_TZ else None
+    at = dateformat.format(datetime.now(tz=tz), "H:i:s")
+    parts = [
+        '<div id="save-status" class="save-status mb-3" role="status" aria-live="polite" '
+        'data-state="saved">\n<span class="text-success fw-semibold">✓ Saved</span>\n'
+        f'<span class="small text-body-secondary">at {escape(at)}</span>\n</div>',
+        f'<input type="hidden" name="version" value="{int(version)}" id="answer-version" '
+        'hx-swap-oob="true">',
+        review_progress(saved, oob=True),
+        nav_item_state(saved.item, oob=True),
+        nav_pillar_count(
+            saved.lens_review_id, saved.pillar_id, saved.pillar_answered, saved.pillar_total, True
+        ),
+    ]
+    if saved.lenses > 1:
+        parts.append(
+            nav_lens_count(saved.lens_review_id, saved.lens_answered, saved.lens_total, True)
+        )
+    return mark_safe("\n".join(parts) + "\n")  # noqa: S308 - every piece escaped or a number
