@@ -324,19 +324,6 @@ class AnswerForm(forms.Form):
         for message in error.messages:
             self.add_error(None, message)
 
-    def practice_rows(self):
-        """(choice, checkbox id, checked?, na bound field, reason field, note field) rows."""
-        selected = set(self["selected"].value() or [])
-        for choice, na in self.rows:
-            yield {
-                "choice": choice,
-                "checked": choice.ref in selected,
-                "na": self[na],
-                "reason": self[f"{na}_reason"],
-                "note": self[f"{na}_note"],
-                "na_checked": bool(self[na].value()),
-            }
-
     def none_checked(self) -> bool:
         return bool(
             self.none_choice and self.none_choice.ref in set(self["selected"].value() or [])

@@ -114,22 +114,30 @@ def current_answers() -> QuerySet[Answer]:
     return Answer.objects.filter(question__pillar__version_id=F("lens_review__lens_version_id"))
 
 
-def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerState]]:
-    """Each lens review's current answers (``current_answers``) keyed by
-    ``scoring.answer_key`` (1 hand-written query: every question page runs it)."""
+def _current_answer_rows(lens_review_ids: Iterable[int], columns: str) -> list[tuple]:
+    """(lens review id, pillar ref, question ref, *``columns`` of the answer ``a``) for each
+    current answer (``current_answers``) of these lens reviews: 1 hand-written query."""
     ids = sorted(set(lens_review_ids))
     if not ids:
-        return {}
+        return []
     t = rawsql.table
-    rows = rawsql.fetch(
-        "SELECT a.lens_review_id, p.ref, q.ref, a.selected, a.is_applicable, a.reason, a.notes, "  # noqa: S608 - names from the models
-        f"a.choices_not_applicable FROM {t(Answer)} a "
+    return rawsql.fetch(
+        f"SELECT a.lens_review_id, p.ref, q.ref, {columns} FROM {t(Answer)} a "  # noqa: S608 - names from the models
         f"INNER JOIN {t(LensReview)} r ON r.id = a.lens_review_id "
         f"INNER JOIN {t(Question)} q ON q.id = a.question_id "
         f"INNER JOIN {t(Pillar)} p ON p.id = q.pillar_id "
         "WHERE p.version_id = r.lens_version_id "
         f"AND a.lens_review_id IN ({rawsql.placeholders(ids)})",
         ids,
+    )
+
+
+def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerState]]:
+    """Each lens review's current answers (``current_answers``) keyed by
+    ``scoring.answer_key`` (1 query)."""
+    rows = _current_answer_rows(
+        lens_review_ids,
+        "a.selected, a.is_applicable, a.reason, a.notes, a.choices_not_applicable",
     )
     result: dict[int, dict[str, AnswerState]] = {}
     for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
@@ -148,21 +156,10 @@ def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerS
 def scoring_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, scoring.AnswerState]]:
     """What scoring needs of each lens review's current answers, keyed by
     ``scoring.answer_key``: ``answer_states(...)``'s ``to_scoring()`` read straight from the
-    rows, without the notes and reasons (1 hand-written query: the side navigation of every
-    question page scores every answer of the workload)."""
-    ids = sorted(set(lens_review_ids))
-    if not ids:
-        return {}
-    t = rawsql.table
-    rows = rawsql.fetch(
-        "SELECT a.lens_review_id, p.ref, q.ref, a.selected, a.is_applicable, "  # noqa: S608 - names from the models
-        f"a.choices_not_applicable FROM {t(Answer)} a "
-        f"INNER JOIN {t(LensReview)} r ON r.id = a.lens_review_id "
-        f"INNER JOIN {t(Question)} q ON q.id = a.question_id "
-        f"INNER JOIN {t(Pillar)} p ON p.id = q.pillar_id "
-        "WHERE p.version_id = r.lens_version_id "
-        f"AND a.lens_review_id IN ({rawsql.placeholders(ids)})",
-        ids,
+    rows, without the notes and reasons (1 query: the side navigation of every question page
+    scores every answer of the workload)."""
+    rows = _current_answer_rows(
+        lens_review_ids, "a.selected, a.is_applicable, a.choices_not_applicable"
     )
     result: dict[int, dict[str, scoring.AnswerState]] = {}
     for review_id, pillar_ref, question_ref, selected, applicable, na in rows:

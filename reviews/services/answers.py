@@ -238,10 +238,6 @@ _ITEM_FIELDS = (
 )
 
 
-def _table(model) -> str:
-    return model._meta.db_table
-
-
 def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -> _Locked | None:
     """In one statement: lock the workload row (every writer of a workload's lens reviews and
     counts locks it first, so saves, upgrades and lens changes serialise), find its active lens
@@ -267,25 +263,24 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
     # no longer matches.
     lock = " FOR UPDATE OF w, lr" if connection.features.has_select_for_update_of else ""
     user_model = get_user_model()
-    user_table = user_model._meta.db_table
     # Identifiers come from our models; every value is a parameter. The endpoint rule is
     # webhooks.services.webhook_events_emit's (active, for every team or for this one).
     sql = f"""SELECT lr.id, {columns}, u.username,
-        (SELECT COUNT(*) FROM {_table(LensReview)} o
+        (SELECT COUNT(*) FROM {rawsql.table(LensReview)} o
           WHERE o.workload_id = w.id AND o.removed_at IS NULL),
-        (SELECT COUNT(*) FROM {_table(Answer)} pa
-          JOIN {_table(Question)} pq ON pq.id = pa.question_id
+        (SELECT COUNT(*) FROM {rawsql.table(Answer)} pa
+          JOIN {rawsql.table(Question)} pq ON pq.id = pa.question_id
           WHERE pa.lens_review_id = lr.id AND pq.pillar_id = %s
             AND (NOT pa.is_applicable OR pa.selected <> '[]')),
-        EXISTS (SELECT 1 FROM {_table(Endpoint)} e
+        EXISTS (SELECT 1 FROM {rawsql.table(Endpoint)} e
           WHERE e.is_active AND (e.team_id IS NULL OR e.team_id = w.team_id))
-        FROM {_table(Workload)} w
-        JOIN {_table(LensReview)} lr ON lr.workload_id = w.id AND lr.removed_at IS NULL
+        FROM {rawsql.table(Workload)} w
+        JOIN {rawsql.table(LensReview)} lr ON lr.workload_id = w.id AND lr.removed_at IS NULL
           AND lr.lens_version_id = %s
-        LEFT JOIN {_table(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = %s
-        LEFT JOIN {_table(ImprovementItem)} i ON i.lens_review_id = lr.id
+        LEFT JOIN {rawsql.table(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = %s
+        LEFT JOIN {rawsql.table(ImprovementItem)} i ON i.lens_review_id = lr.id
           AND i.pillar_ref = %s AND i.question_ref = %s
-        LEFT JOIN {user_table} u ON u.id = i.owner_id
+        LEFT JOIN {rawsql.table(user_model)} u ON u.id = i.owner_id
         WHERE w.id = %s{lock}"""  # noqa: S608
     params: list[Any] = [
         question.pillar_id,
@@ -295,9 +290,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         question.ref,
         workload.pk,
     ]
-    with rawsql.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = rawsql.fetch(sql, params)
     if not rows:
         return None
     first = list(rows[0])
@@ -371,13 +364,13 @@ def _write_postgresql(
     ]
     user_id = getattr(user, "pk", None)
     if current is None:
-        write = f"""INSERT INTO {_table(Answer)} (lens_review_id, question_id, version,
+        write = f"""INSERT INTO {rawsql.table(Answer)} (lens_review_id, question_id, version,
             updated_by_id, updated_at, selected, is_applicable, reason, notes,
             choices_not_applicable) VALUES (%s, %s, 1, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (lens_review_id, question_id) DO NOTHING RETURNING id, version"""  # noqa: S608
         write_params = [lens_review_id, question.pk, user_id, now, *answer_values]
     else:
-        write = f"""UPDATE {_table(Answer)} SET version = version + 1, updated_by_id = %s,
+        write = f"""UPDATE {rawsql.table(Answer)} SET version = version + 1, updated_by_id = %s,
             updated_at = %s, selected = %s, is_applicable = %s, reason = %s, notes = %s,
             choices_not_applicable = %s WHERE id = %s AND version = %s RETURNING id, version"""  # noqa: S608
         write_params = [user_id, now, *answer_values, current.pk, expected_version]
@@ -385,12 +378,12 @@ def _write_postgresql(
     deltas = list(moves.values())
     # Identifiers come from our models; every value is a parameter.
     sql = f"""WITH a AS ({write}),
-        h AS (INSERT INTO {_table(AnswerChange)}
+        h AS (INSERT INTO {rawsql.table(AnswerChange)}
               (answer_id, version, changed_by_id, changed_at, before, after)
               SELECT id, version, %s, %s, %s, %s FROM a),
-        lr AS (UPDATE {_table(LensReview)} SET updated_at = %s{sets}
+        lr AS (UPDATE {rawsql.table(LensReview)} SET updated_at = %s{sets}
                WHERE id = %s AND EXISTS (SELECT 1 FROM a)),
-        w AS (UPDATE {_table(Workload)} SET updated_at = %s{sets}
+        w AS (UPDATE {rawsql.table(Workload)} SET updated_at = %s{sets}
               WHERE id = %s AND EXISTS (SELECT 1 FROM a))
         SELECT id, version FROM a"""  # noqa: S608
     params: list[Any] = [
@@ -406,10 +399,8 @@ def _write_postgresql(
         *deltas,
         workload_id,
     ]
-    with rawsql.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    rows = rawsql.fetch(sql, params)
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def _write_orm(

@@ -31,9 +31,14 @@ SECTIONS = (  # (nav, label, URL name, admins only)
 )
 
 
-def _link(nav: str, current: str, label: str, href: str) -> str:
+def nav_link(nav: str, current: str, label: str, href: str) -> str:
+    """One ``nav-item`` link, marked as the current page when ``nav`` is ``current`` (the
+    navigation bar's sections and a workload's tabs)."""
     state = ' active" aria-current="page"' if nav == current else '"'
-    return f'<li class="nav-item"><a class="nav-link{state} href="{escape(href)}">{label}</a></li>'
+    return (
+        f'<li class="nav-item"><a class="nav-link{state} href="{escape(href)}">'
+        f"{escape(label)}</a></li>"
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -45,7 +50,7 @@ def _frame(current: str, is_staff: bool, prefix: str, urlconf: str | None) -> tu
         f'href="{escape(path_for("reviews:dashboard"))}">archreview</a>\n'
     )
     links = [
-        _link(nav, current, label, path_for(url_name))
+        nav_link(nav, current, label, path_for(url_name))
         for nav, label, url_name, admins in SECTIONS
         if is_staff or not admins
     ]

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from reviews.templatetags.navbar import nav_link
 from reviews.templatetags.paths import path_for
 
 register = template.Library()
@@ -21,18 +21,14 @@ TABS = (  # (tab name, label, URL name)
     ("reports", "Reports", "reviews:report_list"),
 )
 
-_CURRENT = ' active" aria-current="page"'
-_OTHER = '"'
-
 
 @register.simple_tag
 def workload_tabs(workload, tab: str = "") -> SafeString:
     items = "".join(
-        f'<li class="nav-item"><a class="nav-link{_CURRENT if name == tab else _OTHER} '
-        f'href="{escape(path_for(url_name, workload.pk))}">{escape(label)}</a></li>\n'
+        nav_link(name, tab, label, path_for(url_name, workload.pk)) + "\n"
         for name, label, url_name in TABS
     )
-    return mark_safe(  # noqa: S308 - every value escaped
+    return mark_safe(  # noqa: S308 - every value escaped by nav_link
         '<nav aria-label="Workload sections" class="mb-3">\n'
         f'<ul class="nav nav-underline workload-tabs">\n{items}</ul>\n</nav>'
     )
