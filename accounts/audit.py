@@ -66,7 +66,15 @@ def audit_records(*, actor: Any = None, team: Any = None, entries: list[dict[str
     """Store several events of one actor and team in one INSERT; each entry holds ``action``
     and optionally ``target`` and ``data`` (as ``audit_record`` takes them). A hand-written
     INSERT (``config.rawsql``): a save whose answer moves improvement items records them."""
-    rawsql.insert([_event(actor=actor, team=team, **entry) for entry in entries])
+    rawsql.insert(audit_events(actor=actor, team=team, entries=entries))
+
+
+def audit_events(
+    *, actor: Any = None, team: Any = None, entries: list[dict[str, Any]]
+) -> list[AuditEvent]:
+    """``audit_records``' events, unsaved: for a caller that writes them in its own statement
+    (``answer_save`` does, with the answer)."""
+    return [_event(actor=actor, team=team, **entry) for entry in entries]
 
 
 def _event(

@@ -208,26 +208,40 @@ def table(model: type[Model], using: str = "default") -> str:
     return connections[using].ops.quote_name(model._meta.db_table)
 
 
+def _insert_parts(instances: Sequence[Model], using: str, cast: bool) -> tuple[str, str, list[Any]]:
+    model = type(instances[0])
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
+    quote = connection.ops.quote_name
+    if cast:  # VALUES outside an INSERT: each value says its column's type
+        row = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields) + ")"
+    else:
+        row = f"({placeholders(fields)})"
+    params: list[Any] = []
+    for instance in instances:
+        assert type(instance) is model
+        params.extend(f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields)
+    head = f"{table(model, using)} ({', '.join(quote(f.column) for f in fields)})"
+    return head, ", ".join([row] * len(instances)), params
+
+
 def insert(instances: Sequence[Model], using: str = "default") -> None:
     """INSERT ``instances`` (all of one model, ids from the database) in one statement, as
     ``bulk_create`` would, without setting their ids (callers that need them use the ORM)."""
     if not instances:
         return
-    model = type(instances[0])
-    connection = connections[using]
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
-    quote = connection.ops.quote_name
-    row = f"({placeholders(fields)})"
-    params: list[Any] = []
-    for instance in instances:
-        assert type(instance) is model
-        params.extend(f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields)
+    head, rows, params = _insert_parts(instances, using, cast=False)
     with cursor(using) as c:
-        c.execute(
-            f"INSERT INTO {table(model, using)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the model
-            f"VALUES {', '.join([row] * len(instances))}",
-            params,
-        )
+        c.execute(f"INSERT INTO {head} VALUES {rows}", params)  # noqa: S608 - names from the model
+
+
+def insert_values(instances: Sequence[Model], using: str = "default") -> tuple[str, str, list[Any]]:
+    """``insert`` in parts for a statement of the caller's own: ``table (columns)``, the rows'
+    ``VALUES`` list with each value cast to its column's type (so it also reads as a
+    sub-select: ``INSERT INTO {head} SELECT * FROM (VALUES {rows}) v WHERE ...``) and the
+    parameters."""
+    assert instances
+    return _insert_parts(instances, using, cast=True)
 
 
 def update(model: type[Model], ids: Sequence[int], using: str = "default", **values: Any) -> int:

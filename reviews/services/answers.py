@@ -14,6 +14,8 @@ changed moves the stored counts; nothing is rescored.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,10 +25,13 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.audit import audit_events
+from accounts.models import AuditEvent
 from config import rawsql
 from questions.models import Choice, Question
 from reviews import scoring, selectors
 from reviews.answer_state import AnswerState
+from reviews.audit_actions import ItemAction
 from reviews.models import (
     Answer,
     AnswerChange,
@@ -36,7 +41,13 @@ from reviews.models import (
     Workload,
     count_field,
 )
-from reviews.services.items import item_sync_question
+from reviews.services.items import (
+    REOPENED_VALUES,
+    audit_entries,
+    item_changes_question,
+    item_changes_store,
+    resolved_values,
+)
 from reviews.vocab import Risk
 from webhooks import payloads
 from webhooks.events import EventType
@@ -201,7 +212,7 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
-class _Locked:
+class _Read:
     lens_review_id: int
     lens_counts: dict[str, int]
     workload_counts: dict[str, int]
@@ -238,18 +249,16 @@ _ITEM_FIELDS = (
 )
 
 
-def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -> _Locked | None:
-    """In one statement: lock the workload row (every writer of a workload's lens reviews and
-    counts locks it first, so saves, upgrades and lens changes serialise), find its active lens
-    review of ``version_id``, and read the stored counts, the number of active lenses, the
-    pillar's answered questions, whether the team has webhook endpoints, the current answer and
-    the question's improvement items (one row per item). None when no active lens review of the
-    workload uses that version.
+def _read(*, workload: Workload, version_id: int, question: Question) -> _Read | None:
+    """In one statement: the workload's active lens review of ``version_id``, the stored counts,
+    the number of active lenses, the pillar's answered questions, whether the team has webhook
+    endpoints, the current answer and the question's improvement items (one row per item). None
+    when no active lens review of the workload uses that version.
 
-    A statement that waited for the lock sees the answer and items as they were when it started
-    (PostgreSQL re-checks only the locked rows): the write is conditional on the version and the
-    unique (lens review, question), so a stale answer becomes a conflict, never a lost update;
-    an item created meanwhile makes ``answer_save`` try once more.
+    Nothing is locked: the write (``_write_postgresql``) locks the workload and the lens review
+    and writes only if the answer is still the version read here and the lens review still
+    active (the answer's version moves on every change, so an answer read here and unchanged at
+    the write is the answer the counts' and items' changes were computed from).
     """
     counts = [count_field(risk) for risk in Risk]
     columns = ", ".join(
@@ -258,10 +267,6 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         + [f"a.{f}" for f in _ANSWER_FIELDS]
         + [f"i.{f}" for f in _ITEM_FIELDS]
     )
-    # The lens review's row too, after the workload's (the order every writer takes): a
-    # statement that waited re-checks the locked rows, so a lens upgraded or removed meanwhile
-    # no longer matches.
-    lock = " FOR UPDATE OF w, lr" if connection.features.has_select_for_update_of else ""
     user_model = get_user_model()
     # Identifiers come from our models; every value is a parameter. The endpoint rule is
     # webhooks.services.webhook_events_emit's (active, for every team or for this one).
@@ -281,7 +286,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
         LEFT JOIN {rawsql.table(ImprovementItem)} i ON i.lens_review_id = lr.id
           AND i.pillar_ref = %s AND i.question_ref = %s
         LEFT JOIN {rawsql.table(user_model)} u ON u.id = i.owner_id
-        WHERE w.id = %s{lock}"""  # noqa: S608
+        WHERE w.id = %s"""  # noqa: S608
     params: list[Any] = [
         question.pillar_id,
         version_id,
@@ -319,7 +324,7 @@ def _lock_and_read(*, workload: Workload, version_id: int, question: Question) -
             owner = cast(Any, user_model)(pk=item.owner_id, username=row[start + len(_ITEM_FIELDS)])
             item.owner = owner
         items.append(item)
-    return _Locked(
+    return _Read(
         lens_review_id,
         lens_counts,
         workload_counts,
@@ -336,10 +341,24 @@ def _json(model, name: str, value: Any) -> Any:
     return field.get_db_prep_value(value, connection)
 
 
+@dataclass(frozen=True)
+class _Written:
+    answer_id: int
+    version: int
+    # The counts as stored after the write (PostgreSQL returns them), else None.
+    lens_counts: dict[str, int] | None = None
+    workload_counts: dict[str, int] | None = None
+
+
+class _ReviewGone(Exception):
+    """The lens review was upgraded or removed between the read and the write."""
+
+
 def _write_postgresql(
     *,
     lens_review_id: int,
     workload_id: int,
+    version_id: int,
     question: Question,
     current: Answer | None,
     expected_version: int,
@@ -348,11 +367,23 @@ def _write_postgresql(
     moves: dict[str, int],
     user,
     now,
-) -> tuple[int, int] | None:
-    """The answer (a conditional UPDATE, or an INSERT that yields to a concurrent one), its
-    history row, and the lens review's and workload's stamps and counts, as one statement of
-    data-modifying WITH clauses: the others run only when the answer's write matched. Returns
-    the answer's (id, version), or None when the write matched nothing (someone saved first).
+    resolved: list[int],
+    reopened: list[int],
+    audits: list[AuditEvent],
+) -> _Written | None:
+    """The whole save as one statement of data-modifying WITH clauses, so it needs no
+    transaction of its own: lock the workload's and the lens review's rows (every writer of a
+    workload's lens reviews and counts locks them in that order, so saves, upgrades and lens
+    changes serialise) while the lens review is still active on ``version_id``; then, only if
+    it is, the answer (a conditional UPDATE, or an INSERT that yields to a concurrent one); then,
+    only if that matched, its history row, the lens review's and workload's stamps and counts
+    (returned as stored), the improvement items ``resolved`` and ``reopened`` and the ``audits``
+    rows. Returns None when the answer's write matched nothing (someone saved first); raises
+    ``_ReviewGone`` when the lens review no longer matched.
+
+    A row locked after a wait is re-checked as committed (PostgreSQL's read committed), so an
+    upgrade or removal that committed meanwhile stops the save, and a save of the same answer
+    that committed meanwhile fails the version condition: never a lost update.
     """
     fields = state.as_fields()
     answer_values = [
@@ -366,27 +397,67 @@ def _write_postgresql(
     if current is None:
         write = f"""INSERT INTO {rawsql.table(Answer)} (lens_review_id, question_id, version,
             updated_by_id, updated_at, selected, is_applicable, reason, notes,
-            choices_not_applicable) VALUES (%s, %s, 1, %s, %s, %s, %s, %s, %s, %s)
+            choices_not_applicable) SELECT %s, %s, 1, %s, %s, %s, %s, %s, %s, %s
+            WHERE EXISTS (SELECT 1 FROM lk)
             ON CONFLICT (lens_review_id, question_id) DO NOTHING RETURNING id, version"""  # noqa: S608
         write_params = [lens_review_id, question.pk, user_id, now, *answer_values]
     else:
         write = f"""UPDATE {rawsql.table(Answer)} SET version = version + 1, updated_by_id = %s,
             updated_at = %s, selected = %s, is_applicable = %s, reason = %s, notes = %s,
-            choices_not_applicable = %s WHERE id = %s AND version = %s RETURNING id, version"""  # noqa: S608
+            choices_not_applicable = %s WHERE id = %s AND version = %s
+            AND EXISTS (SELECT 1 FROM lk) RETURNING id, version"""  # noqa: S608
         write_params = [user_id, now, *answer_values, current.pk, expected_version]
+    counts = [count_field(risk) for risk in Risk]
     sets = "".join(f", {count_field(risk)} = {count_field(risk)} + %s" for risk in moves)
     deltas = list(moves.values())
+    item_table = rawsql.table(ImprovementItem)
+    clauses = []
+    clause_params: list[Any] = []
+    for ids, values in (
+        (resolved, {**resolved_values(user, now), "updated_at": now}),
+        (reopened, {**REOPENED_VALUES, "updated_at": now}),
+    ):
+        if ids:
+            clauses.append(
+                f"""UPDATE {item_table} SET resolved_at = %s, resolved_by_id = %s,
+                updated_at = %s WHERE id IN ({rawsql.placeholders(ids)})
+                AND EXISTS (SELECT 1 FROM a)"""  # noqa: S608
+            )
+            clause_params += [
+                _prep(ImprovementItem, name, values[name])
+                for name in ("resolved_at", "resolved_by_id", "updated_at")
+            ]
+            clause_params += ids
+    if audits:
+        head, rows, audit_params = rawsql.insert_values(audits)
+        clauses.append(
+            f"INSERT INTO {head} SELECT * FROM (VALUES {rows}) v WHERE EXISTS (SELECT 1 FROM a)"  # noqa: S608
+        )
+        clause_params += audit_params
+    more = "".join(f",\n        x{i} AS ({clause})" for i, clause in enumerate(clauses))
+    lr_counts = ", ".join(f"l.{c}" for c in counts)
+    w_counts = ", ".join(f"k.{c}" for c in counts)
     # Identifiers come from our models; every value is a parameter.
-    sql = f"""WITH a AS ({write}),
+    sql = f"""WITH lk AS (SELECT w.id FROM {rawsql.table(Workload)} w
+              JOIN {rawsql.table(LensReview)} r ON r.workload_id = w.id
+              WHERE w.id = %s AND r.id = %s AND r.removed_at IS NULL
+                AND r.lens_version_id = %s
+              FOR UPDATE OF w, r),
+        a AS ({write}),
         h AS (INSERT INTO {rawsql.table(AnswerChange)}
               (answer_id, version, changed_by_id, changed_at, before, after)
               SELECT id, version, %s, %s, %s, %s FROM a),
-        lr AS (UPDATE {rawsql.table(LensReview)} SET updated_at = %s{sets}
-               WHERE id = %s AND EXISTS (SELECT 1 FROM a)),
-        w AS (UPDATE {rawsql.table(Workload)} SET updated_at = %s{sets}
-              WHERE id = %s AND EXISTS (SELECT 1 FROM a))
-        SELECT id, version FROM a"""  # noqa: S608
+        l AS (UPDATE {rawsql.table(LensReview)} SET updated_at = %s{sets}
+              WHERE id = %s AND EXISTS (SELECT 1 FROM a) RETURNING {", ".join(counts)}),
+        k AS (UPDATE {rawsql.table(Workload)} SET updated_at = %s{sets}
+              WHERE id = %s AND EXISTS (SELECT 1 FROM a) RETURNING {", ".join(counts)}){more}
+        SELECT (SELECT COUNT(*) FROM lk), a.id, a.version, {lr_counts}, {w_counts}
+        FROM (SELECT 1) one LEFT JOIN a ON TRUE LEFT JOIN l ON TRUE
+        LEFT JOIN k ON TRUE"""  # noqa: S608
     params: list[Any] = [
+        workload_id,
+        lens_review_id,
+        version_id,
         *write_params,
         user_id,
         now,
@@ -398,9 +469,24 @@ def _write_postgresql(
         now,
         *deltas,
         workload_id,
+        *clause_params,
     ]
-    rows = rawsql.fetch(sql, params)
-    return (rows[0][0], rows[0][1]) if rows else None
+    row = rawsql.fetch(sql, params)[0]
+    if not row[0]:
+        raise _ReviewGone
+    if row[1] is None:
+        return None
+    n = len(counts)
+    return _Written(
+        row[1],
+        row[2],
+        dict(zip(Risk, row[3 : 3 + n], strict=True)),
+        dict(zip(Risk, row[3 + n : 3 + 2 * n], strict=True)),
+    )
+
+
+def _prep(model, name: str, value: Any) -> Any:
+    return cast(models.Field, model._meta.get_field(name)).get_db_prep_save(value, connection)
 
 
 def _write_orm(
@@ -415,8 +501,10 @@ def _write_orm(
     moves: dict[str, int],
     user,
     now,
-) -> tuple[int, int] | None:
-    """``_write_postgresql`` for other databases (SQLite for ``make run``): four statements."""
+) -> _Written | None:
+    """``_write_postgresql``'s answer, history and counts for other databases (SQLite for
+    ``make run``), in four statements inside the caller's transaction; the items are written
+    after it (``item_changes_store``)."""
     if current is None:
         answer = Answer.objects.create(
             lens_review_id=lens_review_id,
@@ -426,17 +514,17 @@ def _write_orm(
             updated_at=now,
             **state.as_fields(),
         )
-        written = (answer.pk, 1)
+        written = _Written(answer.pk, 1)
     else:
         won = Answer.objects.filter(pk=current.pk, version=expected_version).update(
             version=F("version") + 1, updated_by=user, updated_at=now, **state.as_fields()
         )
         if not won:
             return None
-        written = (current.pk, expected_version + 1)
+        written = _Written(current.pk, expected_version + 1)
     AnswerChange.objects.create(
-        answer_id=written[0],
-        version=written[1],
+        answer_id=written.answer_id,
+        version=written.version,
         changed_by=user,
         changed_at=now,
         before=before.to_json(),
@@ -475,29 +563,51 @@ def answer_save(
     now = timezone.now()
 
     def attempt() -> SaveResult:
+        save = functools.partial(
+            _save,
+            workload=workload,
+            question=question,
+            bank=bank,
+            scored=scored,
+            state=state,
+            expected_version=expected_version,
+            user=user,
+            now=now,
+        )
+        if connection.vendor == "postgresql":
+            return save()  # one statement, or its own transaction when it needs more
         with transaction.atomic():
-            return _save(
-                workload=workload,
-                question=question,
-                bank=bank,
-                scored=scored,
-                state=state,
-                expected_version=expected_version,
-                user=user,
-                now=now,
-            )
+            return save()
 
     try:
         result = attempt()
     except IntegrityError:
-        # A writer that held the workload lock before us created a row our read, taken when
-        # the statement started, did not see: the answer (SQLite; PostgreSQL's INSERT yields)
-        # or an improvement item (``items_backfill``). Nothing was kept; once more, reading
-        # what it committed: a clash on the answer now ends as a conflict or "unchanged".
+        # A writer committed a row our read did not see: the answer (SQLite; PostgreSQL's
+        # INSERT yields) or an improvement item (``items_backfill``). Nothing was kept; once
+        # more, reading what it committed: a clash on the answer now ends as a conflict or
+        # "unchanged".
         result = attempt()
     if result.changed:
         workload.updated_at = now
     return result
+
+
+def _not_in_review(workload: Workload, version_id: int) -> ValidationError:
+    upgraded = LensReview.objects.active().filter(
+        workload_id=workload.pk, lens__versions__pk=version_id
+    )
+    if upgraded.exists():
+        return ValidationError(
+            "This lens moved to a newer version while you were answering. "
+            "Reload the questionnaire and apply your change again.",
+            code="lens_upgraded",
+        )
+    return ValidationError(
+        "This question is not part of the lens versions this workload is reviewed "
+        "against (the lens may have been removed since the page was opened). Open the "
+        "question from the workload's own questionnaire.",
+        code="other_lens",
+    )
 
 
 def _save(
@@ -512,39 +622,27 @@ def _save(
     now,
 ) -> SaveResult:
     kind = bank.kind
-    locked = _lock_and_read(workload=workload, version_id=bank.version.pk, question=question)
-    if locked is None:
-        upgraded = LensReview.objects.active().filter(
-            workload_id=workload.pk, lens__versions__pk=bank.version.pk
-        )
-        if upgraded.exists():
-            raise ValidationError(
-                "This lens moved to a newer version while you were answering. "
-                "Reload the questionnaire and apply your change again.",
-                code="lens_upgraded",
-            )
-        raise ValidationError(
-            "This question is not part of the lens versions this workload is reviewed "
-            "against (the lens may have been removed since the page was opened). Open the "
-            "question from the workload's own questionnaire.",
-            code="other_lens",
-        )
-    lens_review_id = locked.lens_review_id
-    current = locked.answer
+    version_id = bank.version.pk
+    read = _read(workload=workload, version_id=version_id, question=question)
+    if read is None:
+        raise _not_in_review(workload, version_id)
+    lens_review_id = read.lens_review_id
+    current = read.answer
     before = AnswerState.from_model(current)
     risk_before = _risk(kind, scored, before if current else None)
 
-    def progress(risk: str, moves: dict[str, int]) -> Progress:
-        answered = locked.pillar_answered - before.is_answered + (risk != Risk.UNANSWERED)
+    def progress(risk: str, moves: dict[str, int], written: _Written | None = None) -> Progress:
+        answered = read.pillar_answered - before.is_answered + (risk != Risk.UNANSWERED)
         return Progress(
             lens_review_id=lens_review_id,
             pillar_id=question.pillar_id,
             risk=risk,
-            lens_counts=_moved(locked.lens_counts, moves),
-            workload_counts=_moved(locked.workload_counts, moves),
+            lens_counts=(written and written.lens_counts) or _moved(read.lens_counts, moves),
+            workload_counts=(written and written.workload_counts)
+            or _moved(read.workload_counts, moves),
             pillar_answered=answered,
             pillar_total=bank.pillar_sizes[question.pillar_id],
-            lenses=locked.lenses,
+            lenses=read.lenses,
         )
 
     if before == state:
@@ -562,63 +660,91 @@ def _save(
     # Stored counts move by the one question that changed: its risk before and after.
     risk_after = _risk(kind, scored, state)
     moves = count_moves(risk_before, risk_after)
-    write = _write_postgresql if connection.vendor == "postgresql" else _write_orm
-    written = write(
-        lens_review_id=lens_review_id,
-        workload_id=workload.pk,
-        question=question,
-        current=current,
-        expected_version=expected_version,
-        before=before,
-        state=state,
-        moves=moves,
-        user=user,
-        now=now,
-    )
-    if written is None:
-        latest = (
-            Answer.objects.select_related("updated_by")
-            .filter(lens_review_id=lens_review_id, question=question)
-            .first()
-        )
-        if latest is not None and AnswerState.from_model(latest) == state:
-            return SaveResult(latest, False, progress(risk_before, {}))
-        raise AnswerConflict(latest)
-    answer = current or Answer(lens_review_id=lens_review_id, question=question)
-    answer.pk, answer.version = written
-    answer._state.adding = False
-    for key, value in state.as_fields().items():
-        setattr(answer, key, value)
-    answer.updated_by = user if getattr(user, "pk", None) else None
-    answer.updated_at = now
-    after = progress(risk_after, moves)
-    result = SaveResult(answer, True, after)
-    events: list[tuple[EventType, dict[str, Any]]] = []
-    item_sync_question(
+    items = item_changes_question(
         workload=workload,
         lens_review_id=lens_review_id,
         question=question,
         kind=kind,
         scored=scored,
         state=state.to_scoring(),
-        existing=locked.items,
-        user=user,
+        existing=read.items,
         now=now,
-        events=events,
     )
-    if moves:
-        events.append(
-            (
-                EventType.WORKLOAD_RISK_CHANGED,
-                payloads.workload_risk_data(
-                    workload,
-                    before=locked.workload_counts,
-                    after=after.workload_counts,
-                ),
+    write_args: dict[str, Any] = {
+        "lens_review_id": lens_review_id,
+        "workload_id": workload.pk,
+        "question": question,
+        "current": current,
+        "expected_version": expected_version,
+        "before": before,
+        "state": state,
+        "moves": moves,
+        "user": user,
+        "now": now,
+    }
+    in_one = connection.vendor == "postgresql"
+    # On PostgreSQL, the write is one statement unless more must commit with it: new or re-rated
+    # items, webhook events, or a caller's transaction (a savepoint keeps a failure from
+    # spoiling it).
+    alone = not (items.created or items.rerated or read.webhooks or connection.in_atomic_block)
+    with contextlib.nullcontext() if not in_one or alone else transaction.atomic():
+        if in_one:
+            try:
+                written = _write_postgresql(
+                    **write_args,
+                    version_id=version_id,
+                    resolved=[i.pk for i in items.resolved],
+                    reopened=[i.pk for i in items.reopened],
+                    audits=audit_events(
+                        actor=user,
+                        team=workload.team_id,
+                        entries=audit_entries(items.resolved, ItemAction.RESOLVED_BY_ANSWER)
+                        + audit_entries(items.reopened, ItemAction.REOPENED_BY_ANSWER),
+                    ),
+                )
+            except _ReviewGone:
+                raise _not_in_review(workload, version_id) from None
+        else:
+            written = _write_orm(**write_args)
+        if written is None:
+            latest = (
+                Answer.objects.select_related("updated_by")
+                .filter(lens_review_id=lens_review_id, question=question)
+                .first()
             )
+            if latest is not None and AnswerState.from_model(latest) == state:
+                return SaveResult(latest, False, progress(risk_before, {}))
+            raise AnswerConflict(latest)
+        answer = current or Answer(lens_review_id=lens_review_id, question=question)
+        answer.pk, answer.version = written.answer_id, written.version
+        answer._state.adding = False
+        for key, value in state.as_fields().items():
+            setattr(answer, key, value)
+        answer.updated_by = user if getattr(user, "pk", None) else None
+        answer.updated_at = now
+        after = progress(risk_after, moves, written)
+        events: list[tuple[EventType, dict[str, Any]]] = []
+        item_changes_store(
+            items,
+            workload=workload,
+            user=user,
+            now=now,
+            events=events,
+            resolutions_written=in_one,
         )
-    # One endpoint query for every event of the save; none when nothing happened or when no
-    # endpoint may receive the team's events.
-    if locked.webhooks:
-        webhook_events_emit(team_id=workload.team_id, events=events)
-    return result
+        if moves:
+            events.append(
+                (
+                    EventType.WORKLOAD_RISK_CHANGED,
+                    payloads.workload_risk_data(
+                        workload,
+                        before=_moved(after.workload_counts, {k: -v for k, v in moves.items()}),
+                        after=after.workload_counts,
+                    ),
+                )
+            )
+        # One endpoint query for every event of the save; none when nothing happened or when
+        # no endpoint may receive the team's events.
+        if read.webhooks:
+            webhook_events_emit(team_id=workload.team_id, events=events)
+    return SaveResult(answer, True, after)

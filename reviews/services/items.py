@@ -91,32 +91,44 @@ def _item_data(item: ImprovementItem, workload: Workload) -> dict[str, Any]:
     }
 
 
-def _apply(
+@dataclass
+class ItemChanges:
+    """What an answer (or a lens review's answers) does to improvement items."""
+
+    created: list[ImprovementItem]
+    resolved: list[ImprovementItem]
+    reopened: list[ImprovementItem]
+    rerated: list[ImprovementItem]
+
+    def as_dict(self) -> dict[str, list[ImprovementItem]]:
+        return {
+            "created": self.created,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "rerated": self.rerated,
+        }
+
+
+def _plan(
     *,
     workload: Workload,
     lens_review_id: int,
     existing: Iterable[ImprovementItem],
     decided: Mapping[Key, Outcome],
-    user,
     now: dt.datetime,
-    action_context: dict[str, Any] | None = None,
-    events: list[tuple[EventType, dict[str, Any]]] | None = None,
-) -> dict[str, list[ImprovementItem]]:
-    """Create, resolve, reopen or re-rate items so that they match ``decided``. The webhook
-    events go to ``events`` when given (the caller emits them with its own), else out."""
+) -> ItemChanges:
+    """The items to create, resolve, reopen or re-rate so that they match ``decided`` (the
+    re-rated ones already carry their new risk, question and title). No query."""
     by_key = {(i.pillar_ref, i.question_ref, i.practice_ref): i for i in existing}
-    created: list[ImprovementItem] = []
-    resolved: list[ImprovementItem] = []
-    reopened: list[ImprovementItem] = []
-    rerated: list[ImprovementItem] = []
+    changes = ItemChanges([], [], [], [])
     for key, outcome in decided.items():
         item = by_key.get(key)
         if outcome.risk is None:
             if item is not None and item.resolved_at is None:
-                resolved.append(item)
+                changes.resolved.append(item)
             continue
         if item is None:
-            created.append(
+            changes.created.append(
                 ImprovementItem(
                     lens_review_id=lens_review_id,
                     workload=workload,
@@ -132,68 +144,123 @@ def _apply(
             )
             continue
         if item.resolved_at is not None:
-            reopened.append(item)
+            changes.reopened.append(item)
         if item.risk != outcome.risk or item.question_id != outcome.question_id:
             item.risk, item.question_id = outcome.risk, outcome.question_id
             item.practice_title = outcome.title[:128]
-            rerated.append(item)
-    if created:
-        ImprovementItem.objects.bulk_create(created)
+            changes.rerated.append(item)
+    return changes
+
+
+def resolved_values(user, now: dt.datetime) -> dict[str, Any]:
+    """The columns resolving an item sets (``reopened_values`` clears them)."""
+    return {"resolved_at": now, "resolved_by_id": user.pk if user is not None else None}
+
+
+REOPENED_VALUES: dict[str, Any] = {"resolved_at": None, "resolved_by_id": None}
+
+
+def _store(
+    changes: ItemChanges, *, user, now: dt.datetime, resolutions_written: bool = False
+) -> None:
+    """Write ``changes``; ``resolutions_written``: the caller's own statement already resolved
+    and reopened theirs (``answer_save`` does, in its one write on PostgreSQL)."""
+    if changes.created:
+        ImprovementItem.objects.bulk_create(changes.created)
     # Resolving and reopening are hand-written UPDATEs (config.rawsql): saves do them.
-    if resolved:
+    if changes.resolved and not resolutions_written:
         rawsql.update(
             ImprovementItem,
-            [i.pk for i in resolved],
-            resolved_at=now,
-            resolved_by_id=user.pk if user is not None else None,
+            [i.pk for i in changes.resolved],
+            **resolved_values(user, now),
             updated_at=now,
         )
-        for item in resolved:
-            item.resolved_at, item.resolved_by = now, user
-    if reopened:
+    for item in changes.resolved:
+        item.resolved_at, item.resolved_by = now, user
+    if changes.reopened and not resolutions_written:
         rawsql.update(
-            ImprovementItem,
-            [i.pk for i in reopened],
-            resolved_at=None,
-            resolved_by_id=None,
-            updated_at=now,
+            ImprovementItem, [i.pk for i in changes.reopened], **REOPENED_VALUES, updated_at=now
         )
-        for item in reopened:
-            item.resolved_at, item.resolved_by = None, None
-    for item in rerated:
+    for item in changes.reopened:
+        item.resolved_at, item.resolved_by = None, None
+    for item in changes.rerated:
         ImprovementItem.objects.filter(pk=item.pk).update(
             risk=item.risk,
             question_id=item.question_id,
             practice_title=item.practice_title,
             updated_at=now,
         )
-    context = action_context or {}
-    emit = events is None
-    events = [] if events is None else events
-    audits: list[dict[str, Any]] = []
-    for item in created:
-        audits.append(
-            {"action": ItemAction.CREATED, "target": item, "data": {"risk": item.risk, **context}}
-        )
+
+
+def audit_entries(
+    items: Iterable[ImprovementItem], action: ItemAction, context: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The audit entries (``accounts.audit.audit_records``) of items created, resolved or
+    reopened by an answer."""
+    context = context or {}
+    return [
+        {
+            "action": action,
+            "target": item,
+            "data": {"risk": item.risk, **context} if action == ItemAction.CREATED else context,
+        }
+        for item in items
+    ]
+
+
+def item_events(
+    changes: ItemChanges, workload: Workload, events: list[tuple[EventType, dict[str, Any]]]
+) -> None:
+    """Append the webhook events of ``changes`` (once written) to ``events``."""
+    for item in changes.created:
         events.append((EventType.ITEM_CREATED, _item_data(item, workload)))
-    for item in resolved:
-        audits.append({"action": ItemAction.RESOLVED_BY_ANSWER, "target": item, "data": context})
+    for item in changes.resolved:
         events.append(
             (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "resolved"})
         )
-    for item in reopened:
-        audits.append({"action": ItemAction.REOPENED_BY_ANSWER, "target": item, "data": context})
+    for item in changes.reopened:
         events.append(
             (EventType.ITEM_STATUS_CHANGED, {**_item_data(item, workload), "change": "reopened"})
         )
-    # One INSERT for every audit row of the change.
-    audit_records(actor=user, team=workload.team_id, entries=audits)
-    if emit and events:
+
+
+def _apply(
+    *,
+    workload: Workload,
+    lens_review_id: int,
+    existing: Iterable[ImprovementItem],
+    decided: Mapping[Key, Outcome],
+    user,
+    now: dt.datetime,
+    action_context: dict[str, Any] | None = None,
+) -> dict[str, list[ImprovementItem]]:
+    """Create, resolve, reopen or re-rate items so that they match ``decided``, record them in
+    the audit trail (one INSERT) and emit their webhook events."""
+    changes = _plan(
+        workload=workload,
+        lens_review_id=lens_review_id,
+        existing=existing,
+        decided=decided,
+        now=now,
+    )
+    _store(changes, user=user, now=now)
+    audit_records(
+        actor=user,
+        team=workload.team_id,
+        entries=[
+            *audit_entries(changes.created, ItemAction.CREATED, action_context),
+            *audit_entries(changes.resolved, ItemAction.RESOLVED_BY_ANSWER, action_context),
+            *audit_entries(changes.reopened, ItemAction.REOPENED_BY_ANSWER, action_context),
+        ],
+    )
+    events: list[tuple[EventType, dict[str, Any]]] = []
+    item_events(changes, workload, events)
+    if events:
         webhook_events_emit(team_id=workload.team_id, events=events)
-    return {"created": created, "resolved": resolved, "reopened": reopened, "rerated": rerated}
+    return changes.as_dict()
 
 
-def item_sync_question(
+def item_changes_question(
     *,
     workload: Workload,
     lens_review_id: int,
@@ -201,35 +268,47 @@ def item_sync_question(
     kind: str,
     scored: scoring.Question,
     state: scoring.AnswerState | None,
-    user,
-    now: dt.datetime | None = None,
-    existing: list[ImprovementItem] | None = None,
-    events: list[tuple[EventType, dict[str, Any]]] | None = None,
-) -> dict[str, list[ImprovementItem]]:
-    """Bring the items of one question in line with its new answer (inside ``answer_save``).
-
-    ``existing``: the question's items when the caller read them already (with their owners'
-    names). ``events``: see ``_apply``."""
-    now = now or timezone.now()
-    pillar_ref = question.pillar.ref
+    existing: list[ImprovementItem],
+    now: dt.datetime,
+) -> ItemChanges:
+    """What one question's new answer does to its items (``existing``, read by the caller with
+    their owners' names); ``answer_save`` writes them with the answer. No query."""
     decided = outcomes_for_question(
-        kind=kind, question=scored, pillar_ref=pillar_ref, question_id=question.pk, state=state
+        kind=kind,
+        question=scored,
+        pillar_ref=question.pillar.ref,
+        question_id=question.pk,
+        state=state,
     )
-    if existing is None:
-        existing = list(
-            ImprovementItem.objects.filter(
-                lens_review_id=lens_review_id, pillar_ref=pillar_ref, question_ref=question.ref
-            ).select_related("owner")
-        )
-    return _apply(
+    return _plan(
         workload=workload,
         lens_review_id=lens_review_id,
         existing=existing,
         decided=decided,
-        user=user,
         now=now,
-        events=events,
     )
+
+
+def item_changes_store(
+    changes: ItemChanges,
+    *,
+    workload: Workload,
+    user,
+    now: dt.datetime,
+    events: list[tuple[EventType, dict[str, Any]]],
+    resolutions_written: bool = False,
+) -> None:
+    """Write an answer's item changes (inside ``answer_save``), their audit rows (one INSERT;
+    ``resolutions_written``: the caller wrote the resolved and reopened items' and their audit
+    rows itself) and append their webhook events to ``events``."""
+    _store(changes, user=user, now=now, resolutions_written=resolutions_written)
+    entries = audit_entries(changes.created, ItemAction.CREATED)
+    if not resolutions_written:
+        entries += audit_entries(changes.resolved, ItemAction.RESOLVED_BY_ANSWER)
+        entries += audit_entries(changes.reopened, ItemAction.REOPENED_BY_ANSWER)
+    if entries:
+        audit_records(actor=user, team=workload.team_id, entries=entries)
+    item_events(changes, workload, events)
 
 
 @transaction.atomic

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from questions.models import Question
-from reviews.models import Answer, AnswerChange
+from reviews.audit_actions import ItemAction
+from reviews.models import Answer, AnswerChange, ImprovementItem, LensReview, Workload
 from reviews.services.answers import AnswerConflict, answer_save
+from reviews.services.counts import counts_recompute
+from reviews.services.lens_reviews import lens_review_add, lens_review_remove
 from tests import factories
 from tests.factories import version_of
 
@@ -126,3 +133,138 @@ def test_two_concurrent_saves_from_the_same_version_exactly_one_wins(existing):
     # The loser is told what the winner saved.
     assert conflicts[0].current.selected == answer.selected
     assert AnswerChange.objects.filter(answer=answer).count() == start + 1
+
+
+# --- The save's one statement, outside any transaction, as production runs it ----------------
+# (Tests in a test transaction take a savepoint around it; these run in autocommit.)
+
+
+def _items_open(workload) -> dict[str, bool]:
+    return {
+        item.practice_ref: item.resolved_at is None
+        for item in ImprovementItem.objects.filter(workload=workload)
+    }
+
+
+def _save(user, workload, question, selected, version):
+    return answer_save(
+        workload=workload,
+        question=question,
+        data={"selected": selected},
+        expected_version=version,
+        user=user,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_moves_items_is_one_statement_outside_a_transaction():
+    alice, _, workload, question = _team_of_two()
+    _save(alice, workload, question, ["q0_c0"], 0)  # items for q0_c1..q0_c3
+    _save(alice, workload, question, ["q0_c1"], 1)  # q0_c1's resolved, q0_c0's created
+    assert _items_open(workload) == {"q0_c0": True, "q0_c1": False, "q0_c2": True, "q0_c3": True}
+    events_before = AuditEvent.objects.count()
+
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as queries:
+        saved = _save(alice, workload, question, ["q0_c0"], 2)
+    # The read, then one write: answer, history, counts, both items and their audit rows.
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert saved.changed and saved.answer.version == 3
+    assert _items_open(workload) == {"q0_c0": False, "q0_c1": True, "q0_c2": True, "q0_c3": True}
+    resolved = ImprovementItem.objects.get(workload=workload, practice_ref="q0_c0")
+    assert resolved.resolved_by == alice and resolved.resolved_at is not None
+    audits = {
+        (event.action, event.target_id, event.actor_id)
+        for event in AuditEvent.objects.order_by("pk")[events_before:]
+    }
+    reopened = ImprovementItem.objects.get(workload=workload, practice_ref="q0_c1")
+    assert audits == {
+        (ItemAction.RESOLVED_BY_ANSWER, str(resolved.pk), alice.pk),
+        (ItemAction.REOPENED_BY_ANSWER, str(reopened.pk), alice.pk),
+    }
+    assert AnswerChange.objects.filter(answer=saved.answer).count() == 3
+    # The counts the response shows are the stored ones, and they are right.
+    workload.refresh_from_db()
+    assert saved.progress.workload_counts == workload.counts
+    assert counts_recompute(fix=False) == []
+
+
+def _wait_until_a_backend_waits_for_a_lock(timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no save waited for the workload lock")
+
+
+def _while_locked(change, *, ready: threading.Event, errors: list[BaseException]) -> None:
+    """In its own transaction: ``change`` (which locks the workload), then hold it until a save
+    waits for the lock, then commit."""
+    try:
+        with transaction.atomic():
+            change()
+            ready.set()
+            _wait_until_a_backend_waits_for_a_lock()
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+        ready.set()
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lens_removed_while_a_save_waits_for_the_lock_stops_the_save():
+    alice, bob, workload, question = _team_of_two()
+    lens_review_add(workload=workload, lens_version=factories.make_bank(), user=alice)
+    review = LensReview.objects.get(workload=workload, lens_version=version_of(workload))
+    counts_before = Workload.objects.get(pk=workload.pk).counts
+    ready, errors = threading.Event(), []
+    remover = threading.Thread(
+        target=_while_locked,
+        args=(lambda: lens_review_remove(lens_review=review, user=bob),),
+        kwargs={"ready": ready, "errors": errors},
+    )
+    remover.start()
+    assert ready.wait(20)
+    # The save reads the lens review as still active (the removal is not committed), then its
+    # write waits for the workload lock and finds the lens review gone.
+    with pytest.raises(ValidationError) as raised:
+        _save(alice, workload, question, ["q0_c0"], 0)
+    remover.join(30)
+    assert not errors, errors
+    assert raised.value.error_list[0].code == "other_lens"
+    assert not Answer.objects.exists() and not ImprovementItem.objects.exists()
+    assert Workload.objects.get(pk=workload.pk).counts != counts_before  # the removal's own
+    assert counts_recompute(fix=False) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_committed_while_another_waits_for_the_lock_makes_it_a_conflict():
+    alice, bob, workload, question = _team_of_two()
+    _save(alice, workload, question, ["q0_c0"], 0)
+    ready, errors = threading.Event(), []
+    other = threading.Thread(
+        target=_while_locked,
+        args=(lambda: _save(bob, workload, question, ["q0_c1"], 1),),
+        kwargs={"ready": ready, "errors": errors},
+    )
+    other.start()
+    assert ready.wait(20)
+    # Alice read version 1 (Bob's save is not committed); her write waits for Bob's lock, then
+    # finds version 2: a conflict carrying Bob's answer, and nothing of hers written.
+    with pytest.raises(AnswerConflict) as raised:
+        _save(alice, workload, question, ["q0_c2"], 1)
+    other.join(30)
+    assert not errors, errors
+    assert raised.value.current.selected == ["q0_c1"]
+    answer = Answer.objects.get()
+    assert answer.version == 2 and answer.selected == ["q0_c1"]
+    assert AnswerChange.objects.filter(answer=answer).count() == 2
+    assert _items_open(workload) == {"q0_c0": True, "q0_c1": False, "q0_c2": True, "q0_c3": True}
+    assert counts_recompute(fix=False) == []

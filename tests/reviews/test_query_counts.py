@@ -112,15 +112,16 @@ def test_question_page_builds_the_bank_once_per_process(setup, django_assert_num
 
 # A save as production sends it (tests.queries.production_queries: without the savepoint that
 # only exists inside the test's transaction): session, user, the workload with the role and the
-# lens review holding the question; then answer_save's two statements: the workload lock that
-# reads the lens review, counts, answer and the question's items; one write of the answer, its
-# history row and the lens review's and workload's counts and stamps.
+# lens review holding the question; then answer_save's two statements: the read of the lens
+# review, counts, answer and the question's items; one write that locks the workload and the
+# lens review and writes the answer, its history row, the counts and stamps, the items it
+# resolves or reopens and their audit rows.
 SAVE_QUERIES = 5
-# Improvement items in the save (reviews.services.items.item_sync_question), only when the answer
-# decides differently about a practice; here two practices are unticked and one ticked: one
-# INSERT of the two new items, one UPDATE resolving the third, one INSERT of the three audit
-# rows (no webhook endpoint: no endpoint query).
-ITEM_QUERIES = 3
+# Improvement items created by the save (reviews.services.items.item_changes_store), only when
+# the answer puts a practice at risk that had no item; here two practices are unticked and one
+# ticked: one INSERT of the two new items and one INSERT of their audit rows (the third item's
+# resolution is in the save's write; no webhook endpoint: no endpoint query). 3 before.
+ITEM_QUERIES = 2
 
 
 def _sent(client, *args, **kwargs):
