@@ -53,7 +53,7 @@ class GuardedSMTPBackend(EmailBackend):
                 if self.fail_silently:
                     return False
                 raise
-            refused = [info[4][0] for info in infos if not _is_public(info[4][0])]
+            refused = [info[4][0] for info in infos if not _is_public(str(info[4][0]))]
             if refused:
                 if self.fail_silently:
                     return False

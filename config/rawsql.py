@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.db import connections
@@ -208,13 +208,19 @@ def table(model: type[Model], using: str = "default") -> str:
     return connections[using].ops.quote_name(model._meta.db_table)
 
 
-def _insert_parts(instances: Sequence[Model], using: str, cast: bool) -> tuple[str, str, list[Any]]:
+def _insert_parts(
+    instances: Sequence[Model], using: str, typed: bool
+) -> tuple[str, str, list[Any]]:
     model = type(instances[0])
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
     quote = connection.ops.quote_name
-    if cast:  # VALUES outside an INSERT: each value says its column's type
-        row = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields) + ")"
+    if typed:  # VALUES outside an INSERT: each value says its column's type
+        row = (
+            "("
+            + ", ".join(f"CAST(%s AS {cast(Any, f).cast_db_type(connection)})" for f in fields)
+            + ")"
+        )
     else:
         row = f"({placeholders(fields)})"
     params: list[Any] = []
@@ -230,7 +236,7 @@ def insert(instances: Sequence[Model], using: str = "default") -> None:
     ``bulk_create`` would, without setting their ids (callers that need them use the ORM)."""
     if not instances:
         return
-    head, rows, params = _insert_parts(instances, using, cast=False)
+    head, rows, params = _insert_parts(instances, using, typed=False)
     with cursor(using) as c:
         c.execute(f"INSERT INTO {head} VALUES {rows}", params)  # noqa: S608 - names from the model
 
@@ -241,7 +247,7 @@ def insert_values(instances: Sequence[Model], using: str = "default") -> tuple[s
     sub-select: ``INSERT INTO {head} SELECT * FROM (VALUES {rows}) v WHERE ...``) and the
     parameters."""
     assert instances
-    return _insert_parts(instances, using, cast=True)
+    return _insert_parts(instances, using, typed=True)
 
 
 def update(model: type[Model], ids: Sequence[int], using: str = "default", **values: Any) -> int:
