@@ -208,26 +208,32 @@ def table(model: type[Model], using: str = "default") -> str:
     return connections[using].ops.quote_name(model._meta.db_table)
 
 
+@functools.cache
+def _insert_shape(model: type[Model], using: str, typed: bool) -> tuple[list[Field], str, str]:
+    """The fields an INSERT of ``model`` writes, ``table (columns)`` and one row's placeholders
+    (once per process and database alias)."""
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
+    quote = connection.ops.quote_name
+    if typed:  # VALUES outside an INSERT: each value says its column's type
+        casts = (f"CAST(%s AS {cast(Any, f).cast_db_type(connection)})" for f in fields)
+        row = "(" + ", ".join(casts) + ")"
+    else:
+        row = f"({placeholders(fields)})"
+    head = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    return fields, head, row
+
+
 def _insert_parts(
     instances: Sequence[Model], using: str, typed: bool
 ) -> tuple[str, str, list[Any]]:
     model = type(instances[0])
     connection = connections[using]
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField | BigAutoField)]
-    quote = connection.ops.quote_name
-    if typed:  # VALUES outside an INSERT: each value says its column's type
-        row = (
-            "("
-            + ", ".join(f"CAST(%s AS {cast(Any, f).cast_db_type(connection)})" for f in fields)
-            + ")"
-        )
-    else:
-        row = f"({placeholders(fields)})"
+    fields, head, row = _insert_shape(model, using, typed)
     params: list[Any] = []
     for instance in instances:
         assert type(instance) is model
         params.extend(f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields)
-    head = f"{table(model, using)} ({', '.join(quote(f.column) for f in fields)})"
     return head, ", ".join([row] * len(instances)), params
 
 

@@ -723,7 +723,9 @@ def _save(
         answer.updated_by = user if getattr(user, "pk", None) else None
         answer.updated_at = now
         after = progress(risk_after, moves, written)
-        events: list[tuple[EventType, dict[str, Any]]] = []
+        # The webhook events of the save (the items' and ``workload.risk_changed``), built only
+        # when an endpoint may receive the team's events, and sent for one endpoint query.
+        events: list[tuple[EventType, dict[str, Any]]] | None = [] if read.webhooks else None
         item_changes_store(
             items,
             workload=workload,
@@ -732,19 +734,16 @@ def _save(
             events=events,
             resolutions_written=in_one,
         )
-        if moves:
-            events.append(
-                (
-                    EventType.WORKLOAD_RISK_CHANGED,
-                    payloads.workload_risk_data(
-                        workload,
-                        before=_moved(after.workload_counts, {k: -v for k, v in moves.items()}),
-                        after=after.workload_counts,
-                    ),
+        if events is not None:
+            if moves:
+                before_counts = _moved(after.workload_counts, {k: -v for k, v in moves.items()})
+                events.append(
+                    (
+                        EventType.WORKLOAD_RISK_CHANGED,
+                        payloads.workload_risk_data(
+                            workload, before=before_counts, after=after.workload_counts
+                        ),
+                    )
                 )
-            )
-        # One endpoint query for every event of the save; none when nothing happened or when
-        # no endpoint may receive the team's events.
-        if read.webhooks:
             webhook_events_emit(team_id=workload.team_id, events=events)
     return SaveResult(answer, True, after)

@@ -295,12 +295,13 @@ def item_changes_store(
     workload: Workload,
     user,
     now: dt.datetime,
-    events: list[tuple[EventType, dict[str, Any]]],
+    events: list[tuple[EventType, dict[str, Any]]] | None,
     resolutions_written: bool = False,
 ) -> None:
     """Write an answer's item changes (inside ``answer_save``), their audit rows (one INSERT;
     ``resolutions_written``: the caller wrote the resolved and reopened items' and their audit
-    rows itself) and append their webhook events to ``events``."""
+    rows itself) and append their webhook events to ``events`` (None: no endpoint would
+    receive them)."""
     _store(changes, user=user, now=now, resolutions_written=resolutions_written)
     entries = audit_entries(changes.created, ItemAction.CREATED)
     if not resolutions_written:
@@ -308,7 +309,8 @@ def item_changes_store(
         entries += audit_entries(changes.reopened, ItemAction.REOPENED_BY_ANSWER)
     if entries:
         audit_records(actor=user, team=workload.team_id, entries=entries)
-    item_events(changes, workload, events)
+    if events is not None:
+        item_events(changes, workload, events)
 
 
 @transaction.atomic
