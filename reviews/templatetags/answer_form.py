@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from html import escape
 
 from django import template
+from django.template import Context, Engine
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.forms import REASON_CHOICES, AnswerForm
+from reviews.templatetags.paths import path_for
 
 register = template.Library()
 
@@ -177,4 +180,201 @@ def practice_rows(form: AnswerForm) -> SafeString:
             _card(i, choice, row)
             for i, ((choice, _), row) in enumerate(zip(form.rows, rows, strict=True))
         )
+    )
+
+
+# --- The question page's main column: ``{% question_body %}`` ---------------------------------
+
+_STATUS_TEMPLATE = "reviews/questionnaire/partials/save_status.html"
+_SAVE_TRIGGERS = (
+    '\n      hx-trigger="change, archreview:typed delay:1s, submit"\n'
+    '      hx-target="#save-status" hx-swap="outerHTML" hx-sync="this:queue last"'
+)
+
+
+def _text(value: object) -> str:
+    """``{{ value }}``: escaped unless already safe."""
+    return str(conditional_escape(value))
+
+
+def _csrf_input(context: Context) -> str:
+    """``{% csrf_token %}``."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":  # noqa: S105 - Django's marker, not a secret
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_text(token)}">'
+
+
+def _status(context: Context) -> str:
+    """The save status box; the page's usual one ("Saved answer", "Not answered yet") built
+    here, the others (a plain POST's errors or conflict) by their template."""
+    if context.get("status_state") != "idle":
+        engine = context.template.engine if context.template else Engine.get_default()
+        return engine.get_template(_STATUS_TEMPLATE).render(context)
+    answer = context.get("answer")
+    version = getattr(answer, "version", None)
+    said = f"Saved answer (version {_text(version)})." if version else "Not answered yet."
+    if context.get("can_edit"):
+        said += " Changes save as you go."
+    return (
+        '<div id="save-status" class="save-status mb-3" role="status" aria-live="polite" '
+        f'data-state="idle">\n  <span class="small text-body-secondary">{said}</span>\n</div>'
+    )
+
+
+def _none_choice(form: AnswerForm) -> str:
+    choice = form.none_choice
+    if not choice:
+        return ""
+    return (
+        '\n          <div class="form-check mt-2 ms-1">\n'
+        '            <input class="form-check-input" type="checkbox" name="selected" '
+        f'value="{_text(choice.ref)}" id="bp-none" data-none'
+        f"{' checked' if form.none_checked() else ''}>\n"
+        '            <label class="form-check-label fw-semibold" for="bp-none">'
+        f"{_text(choice.title or 'None of these')}</label>\n"
+        '            <div class="form-text">The workload follows none of the practices above. '
+        "Cannot be combined with them.</div>\n          </div>"
+    )
+
+
+def _heading(context: Context, question) -> str:
+    qnav = context.get("qnav")
+    lens = f"{_text(question.pillar.version.name)} · " if len(qnav.lenses) > 1 else ""
+    parts = [
+        f'<p class="text-body-secondary small mb-1">{lens}{_text(question.pillar.name)} · '
+        f"Question {_text(context.get('position'))} of {_text(qnav.total)}</p>",
+        f'<h2 class="h4">{_text(question.title)}</h2>',
+    ]
+    if question.description:
+        parts.append(f"<p>{_text(question.description)}</p>")
+    if question.helpful_resource_url:
+        parts.append(
+            f'<p class="small"><a href="{_text(question.helpful_resource_url)}" rel="noopener" '
+            'target="_blank">Learn more about this question<span class="visually-hidden"> '
+            "(opens in a new tab)</span></a></p>"
+        )
+    if not context.get("can_edit"):
+        parts.append(
+            '<div class="alert alert-secondary" role="note">You can read this review. Only '
+            f"architects of {_text(context['workload'].team.name)} change answers.</div>"
+        )
+    return "\n    ".join(parts)
+
+
+def _form(context: Context, question, workload) -> str:
+    form: AnswerForm = context["form"]
+    can_edit = bool(context.get("can_edit"))
+    action = path_for("reviews:question", workload.pk, question.pk)
+    not_applicable = form["not_applicable"].value()
+    reason = form["reason"].value()
+    notes = form["notes"].value() or ""
+    hint = (
+        "Tick each one you follow. Open a practice's details for how to tell."
+        if can_edit
+        else "Ticked: the practices the team says the workload follows. Open a practice's "
+        "details for how to tell."
+    )
+    reasons = "".join(
+        f'<option value="{_text(value)}"{" selected" if reason == value else ""}>'
+        f"{_text(text)}</option>"
+        for value, text in REASON_CHOICES
+    )
+    triggers = f'hx-post="{action}"{_SAVE_TRIGGERS}' if can_edit else ""
+    buttons = ""
+    if can_edit:
+        following = context.get("following")
+        next_button = (
+            '<button type="submit" class="btn btn-outline-primary" name="go" value="next" '
+            f'hx-post="{action}">Save and go to next</button>'
+            if following
+            else ""
+        )
+        buttons = (
+            '\n        <div class="d-flex flex-wrap gap-2 mb-3">\n'
+            '          <button type="submit" class="btn btn-primary" name="go" value="">Save'
+            f"</button>\n          {next_button}\n        </div>"
+        )
+    return (
+        f'<form id="answer-form" method="post" action="{action}" novalidate '
+        f'data-htmx-errors="self"\n      '
+        f"{triggers}>\n"
+        f"      {_csrf_input(context)}\n"
+        '      <input type="hidden" name="version" '
+        f'value="{_text(form["version"].value() or 0)}" id="answer-version">\n'
+        f"      {_status(context)}\n\n"
+        f"      <fieldset {'' if can_edit else 'disabled'}>\n"
+        '        <fieldset class="mb-3" aria-describedby="bp-hint">\n'
+        '          <legend class="h6">Best practices the workload follows</legend>\n'
+        f'          <p id="bp-hint" class="small text-body-secondary">{hint}</p>\n'
+        f"          {practice_rows(form)}{_none_choice(form)}\n"
+        "        </fieldset>\n\n"
+        '        <fieldset class="mb-3 border rounded p-2">\n'
+        '          <legend class="visually-hidden">Applicability</legend>\n'
+        '          <div class="form-check">\n'
+        '            <input class="form-check-input" type="checkbox" name="not_applicable" '
+        f'id="id_not_applicable" data-na{" checked" if not_applicable else ""}>\n'
+        '            <label class="form-check-label" for="id_not_applicable">This question '
+        "does not apply to this workload</label>\n"
+        "          </div>\n"
+        '          <div class="mt-2 mw-20rem" data-na-reason-for="id_not_applicable"'
+        f"{'' if not_applicable else ' hidden'}>\n"
+        '            <label class="form-label small mb-0" for="id_reason">Why does it not '
+        "apply?</label>\n"
+        '            <select class="form-select form-select-sm" name="reason" id="id_reason">\n'
+        f"              {reasons}\n"
+        "            </select>\n"
+        "          </div>\n"
+        "        </fieldset>\n\n"
+        '        <div class="mb-3">\n'
+        '          <label class="form-label" for="id_notes">Notes</label>\n'
+        '          <textarea class="form-control" name="notes" id="id_notes" rows="4" '
+        f'maxlength="2084" aria-describedby="notes-count">{_text(notes)}</textarea>\n'
+        '          <div class="form-text" id="notes-count"><span data-count>'
+        f"{len(str(notes))}</span> / 2,084 characters</div>\n"
+        f"        </div>\n{buttons}\n"
+        "      </fieldset>\n"
+        "    </form>"
+    )
+
+
+def _steps(context: Context, question, workload) -> str:
+    previous, following = context.get("previous"), context.get("following")
+    if previous:
+        back = (
+            '<a class="btn btn-outline-secondary" '
+            f'href="{path_for("reviews:question", workload.pk, previous.pk)}" rel="prev">'
+            f'← Previous<span class="visually-hidden">: {_text(previous.title)}</span></a>'
+        )
+    else:
+        back = "<span></span>"
+    if following:
+        forth = (
+            '<a class="btn btn-outline-secondary" '
+            f'href="{path_for("reviews:question", workload.pk, following.pk)}" rel="next">'
+            f'Next<span class="visually-hidden">: {_text(following.title)}</span> →</a>'
+        )
+    else:
+        forth = (
+            '<a class="btn btn-outline-secondary" '
+            f'href="{path_for("reviews:workload_overview", workload.pk)}">Finish: overview</a>'
+        )
+    history = path_for("reviews:question_history", workload.pk, question.pk)
+    return (
+        '<nav class="d-flex justify-content-between border-top pt-3 gap-2" '
+        'aria-label="Previous and next question">\n'
+        f'      {back}\n      <a class="btn btn-link" href="{history}">History</a>\n'
+        f"      {forth}\n    </nav>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def question_body(context: Context) -> SafeString:
+    """The question page's main column: the question, the answer form (its practices, "none of
+    these", applicability, notes, save buttons) and the previous / next links. Built in Python:
+    after the practices, it was most of the page's template time."""
+    question, workload = context["question"], context["workload"]
+    return mark_safe(  # noqa: S308 - every value escaped (_text, html.escape, path_for)
+        f"{_heading(context, question)}\n\n    {_form(context, question, workload)}\n\n    "
+        f"{_steps(context, question, workload)}"
     )

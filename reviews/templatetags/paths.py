@@ -1,5 +1,6 @@
 """``{% load paths %}``, ``{% path 'name' arg ... [as var] %}``: ``{% url %}`` for the pages every
-request renders (the navigation bar, a workload's tabs, the question page).
+request renders (the navigation bar, a workload's tabs, the question page); ``{% asset 'path' %}``:
+``{% static %}`` for the layout's stylesheets and scripts, once per process.
 
 Django's ``reverse`` resolves the name and rebuilds the path on every call, and a question page
 asks for 25 of them. Here each (name, number of arguments) is reversed once per process with
@@ -13,6 +14,8 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
@@ -55,3 +58,16 @@ def path_for(name: str, *args: object) -> str:
 @register.simple_tag
 def path(name: str, *args: object) -> str:
     return path_for(name, *args)
+
+
+@functools.lru_cache(maxsize=256)
+def _asset_url(path: str, static_url: str | None) -> str:
+    return static(path)
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """``{% static path %}``, looked up once per process (per ``STATIC_URL``): every page's layout
+    names the same stylesheets and scripts, and the storage's lookup (a manifest's hashed name
+    in production) gives the same answer each time."""
+    return _asset_url(path, settings.STATIC_URL)

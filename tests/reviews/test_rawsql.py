@@ -174,3 +174,15 @@ def test_path_matches_reverse_with_and_without_a_script_prefix(name, args):
     # A string argument goes through reverse itself.
     if args:
         assert path_for(name, *map(str, args)) == reverse(name, args=args)
+
+
+@pytest.mark.parametrize("path", ["css/app.css", "js/app.js", "favicon.svg", "a file?.js"])
+def test_asset_is_static_and_follows_static_url(settings, path):
+    from django.templatetags.static import static
+
+    from reviews.templatetags.paths import asset
+
+    assert asset(path) == static(path)
+    settings.STATIC_URL = "/assets-elsewhere/"
+    assert asset(path) == static(path)
+    assert asset(path).startswith("/assets-elsewhere/")
