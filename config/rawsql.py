@@ -21,7 +21,7 @@ The ORM's own queries keep Django's client-side parameters.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
@@ -99,6 +99,10 @@ class Converter:
         self._converters: dict[str, list[Any]] = {}
 
     def __call__(self, value: Any, using: str = "default") -> Any:
+        return self.reader(using)(value)
+
+    def reader(self, using: str = "default") -> Callable[[Any], Any]:
+        """The conversion as a plain function of the value, for a loop over many rows."""
         connection = connections[using]
         converters = self._converters.get(connection.vendor)
         if converters is None:
@@ -107,9 +111,17 @@ class Converter:
                 *self.col.get_db_converters(connection),
             ]
             self._converters[connection.vendor] = converters
-        for converter in converters:
-            value = converter(value, self.col, connection)
-        return value
+        col = self.col
+        if len(converters) == 1:
+            only = converters[0]
+            return lambda value: only(value, col, connection)
+
+        def convert(value: Any) -> Any:
+            for converter in converters:
+                value = converter(value, col, connection)
+            return value
+
+        return convert
 
 
 _NEVER = 2**31 - 1

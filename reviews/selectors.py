@@ -140,14 +140,15 @@ def answer_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, AnswerS
         "a.selected, a.is_applicable, a.reason, a.notes, a.choices_not_applicable",
     )
     result: dict[int, dict[str, AnswerState]] = {}
+    read_selected, read_na = _SELECTED.reader(), _NOT_APPLICABLE.reader()
     for review_id, pillar_ref, question_ref, selected, applicable, reason, notes, na in rows:
         result.setdefault(review_id, {})[scoring.answer_key(pillar_ref, question_ref)] = (
             AnswerState.from_values(
-                selected=_SELECTED(selected),
+                selected=read_selected(selected),
                 is_applicable=bool(applicable),
                 reason=reason,
                 notes=notes,
-                not_applicable=_NOT_APPLICABLE(na),
+                not_applicable=read_na(na),
             )
         )
     return result
@@ -162,12 +163,13 @@ def scoring_states(lens_review_ids: Iterable[int]) -> dict[int, dict[str, scorin
         lens_review_ids, "a.selected, a.is_applicable, a.choices_not_applicable"
     )
     result: dict[int, dict[str, scoring.AnswerState]] = {}
+    read_selected, read_na = _SELECTED.reader(), _NOT_APPLICABLE.reader()
     for review_id, pillar_ref, question_ref, selected, applicable, na in rows:
         result.setdefault(review_id, {})[scoring.answer_key(pillar_ref, question_ref)] = (
             scoring.AnswerState(
-                selected=frozenset(_SELECTED(selected) or ()),
+                selected=frozenset(read_selected(selected) or ()),
                 is_applicable=bool(applicable),
-                practices_not_applicable=frozenset(_NOT_APPLICABLE(na) or ()),
+                practices_not_applicable=frozenset(read_na(na) or ()),
             )
         )
     return result

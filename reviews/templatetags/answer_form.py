@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from django import template
 from django.template import Context, Engine
@@ -192,7 +193,7 @@ _SAVE_TRIGGERS = (
 )
 
 
-def _text(value: object) -> str:
+def _text(value: Any) -> str:
     """``{{ value }}``: escaped unless already safe."""
     return str(conditional_escape(value))
 
@@ -239,7 +240,7 @@ def _none_choice(form: AnswerForm) -> str:
 
 
 def _heading(context: Context, question) -> str:
-    qnav = context.get("qnav")
+    qnav = context["qnav"]
     lens = f"{_text(question.pillar.version.name)} · " if len(qnav.lenses) > 1 else ""
     parts = [
         f'<p class="text-body-secondary small mb-1">{lens}{_text(question.pillar.name)} · '

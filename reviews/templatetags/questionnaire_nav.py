@@ -9,7 +9,9 @@ functions, so the two never drift apart.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from html import escape as _escape
 
 from django import template
 from django.conf import settings
@@ -23,19 +25,25 @@ _OOB = mark_safe(' hx-swap-oob="true"')  # noqa: S308 - a constant
 _CURRENT = mark_safe(' aria-current="page"')  # noqa: S308 - a constant
 
 
+@functools.cache
+def _state_markup(state: str, label: str) -> str:
+    return f'<span class="state state-{_escape(state)}">{_escape(label)}</span>'
+
+
+@functools.cache
+def _badge_markup(risk: str, label: str) -> str:
+    return f'<span class="badge risk-badge risk-{_escape(risk)}">{_escape(label)}</span>'
+
+
 def _item_state(item, oob: bool) -> str:
-    """``nav_item_state``'s markup, with ``escape`` and an f-string rather than ``format_html``:
-    it runs once per question of every lens on every question page."""
-    badge = (
-        f'<span class="badge risk-badge risk-{escape(item.risk)}">{escape(item.risk_label)}</span>'
-        if item.shows_risk
-        else ""
-    )
+    """``nav_item_state``'s markup, with an f-string rather than ``format_html``, and the few
+    state and risk pieces escaped once per process: it runs once per question of every lens on
+    every question page."""
+    badge = _badge_markup(item.risk, item.risk_label) if item.shows_risk else ""
     return (
         '<span class="small d-inline-flex flex-wrap gap-1 align-items-center" '
         f'id="nav-state-{int(item.pk)}"{_OOB if oob else ""}>'
-        f'<span class="state state-{escape(item.state)}">{escape(item.state_label)}</span>'
-        f"{badge}</span>"
+        f"{_state_markup(item.state, item.state_label)}{badge}</span>"
     )
 
 
@@ -125,9 +133,9 @@ def question_nav(qnav, current: int) -> SafeString:
                 is_current = item.pk == current
                 parts.append(
                     '<li><a class="question-link d-block rounded px-2 py-1 text-decoration-none'
-                    f'{" active" if is_current else ""}" href="{escape(item.href)}"'
+                    f'{" active" if is_current else ""}" href="{_escape(item.href)}"'
                     f'{_CURRENT if is_current else ""}><span class="d-block text-body">'
-                    f"{int(item.number)}. {escape(item.title)}</span>{_item_state(item, False)}"
+                    f"{int(item.number)}. {_escape(item.title)}</span>{_item_state(item, False)}"
                     "</a></li>"
                 )
             parts.append("</ol></details>")
