@@ -44,7 +44,8 @@ def _column(html: str) -> str:
 
 
 def _assert_same_as_template(response) -> str:
-    context = {key: response.context[key] for key in response.context.keys()}
+    # A ContextList iterates over its contexts; keys() gives the names.
+    context = {key: response.context[key] for key in response.context.keys()}  # noqa: SIM118
     expected = REFERENCE.render(context, request=response.wsgi_request)
     actual = _column(response.content.decode())
     assert _normal(actual) == _normal(expected)
