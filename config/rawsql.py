@@ -212,6 +212,11 @@ def fetch(sql: str, params: Iterable[Any], using: str = "default") -> list[tuple
         return cursor_.fetchall()
 
 
+def vendor(using: str = "default") -> str:
+    """The database's vendor ("postgresql", "sqlite"), for SQL that only one of them takes."""
+    return connections[using].vendor
+
+
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 

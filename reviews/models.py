@@ -257,9 +257,11 @@ class LensReview(RiskCounts):
     )
     removed_at = models.DateTimeField(null=True, blank=True)
 
-    # Not a column: the lens's newest published version, when read by
-    # reviews.selectors.active_lens_reviews(with_newest=True).
+    # Not columns: the lens's newest published version and what scoring reads of the current
+    # answers, when read by reviews.selectors.active_lens_reviews(with_newest=True /
+    # with_scoring=True).
     newest_version: LensVersion | None
+    answer_scoring: dict[str, scoring.AnswerState]
 
     objects = LensReviewQuerySet.as_manager()
 

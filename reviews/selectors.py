@@ -38,12 +38,18 @@ _NOT_APPLICABLE = rawsql.Converter(Answer, "choices_not_applicable")
 _NEWEST = rawsql.Columns(LensVersion, "nv")
 
 
-def active_lens_reviews(workload: Workload | int, *, with_newest: bool = False) -> list[LensReview]:
+def active_lens_reviews(
+    workload: Workload | int, *, with_newest: bool = False, with_scoring: bool = False
+) -> list[LensReview]:
     """The workload's active lens reviews in their order, with lens versions and lenses
     (1 hand-written query: every question page and save runs it). ``with_newest``: each also
     carries its lens's newest published version (``newest_version``, None if none is), in the
-    same query, for the upgrade notice (``services.lens_reviews.newer_versions``)."""
+    same query, for the upgrade notice (``services.lens_reviews.newer_versions``).
+    ``with_scoring``: each also carries ``scoring_states``' reading of its current answers
+    (``answer_scoring``): in the same query on PostgreSQL (the answers as one JSON array per
+    lens review), in a second one elsewhere."""
     t = rawsql.table
+    workload_id = workload if isinstance(workload, int) else workload.pk
     newest_columns, newest_join, params = "", "", []
     if with_newest:
         newest_columns = f", {_NEWEST.sql()}"
@@ -53,26 +59,51 @@ def active_lens_reviews(workload: Workload | int, *, with_newest: bool = False) 
             "ORDER BY n.number DESC LIMIT 1) "
         )
         params.append(VersionStatus.PUBLISHED)
+    in_json = with_scoring and rawsql.vendor() == "postgresql"
+    scoring_column = ""
+    if in_json:
+        # The columns and rule of _current_answer_rows, aggregated per lens review.
+        scoring_column = (
+            ", (SELECT json_agg(json_build_array(p.ref, q.ref, a.selected, a.is_applicable, "  # noqa: S608 - names from the models
+            f"a.choices_not_applicable)) FROM {t(Answer)} a "
+            f"INNER JOIN {t(Question)} q ON q.id = a.question_id "
+            f"INNER JOIN {t(Pillar)} p ON p.id = q.pillar_id "
+            "WHERE a.lens_review_id = r.id AND p.version_id = r.lens_version_id)"
+        )
     rows = rawsql.fetch(
-        f"SELECT {_LENS_REVIEW.sql()}, {_LENS_VERSION.sql()}, {_LENS.sql()}{newest_columns} "  # noqa: S608 - names from the models
-        f"FROM {t(LensReview)} r "
+        f"SELECT {_LENS_REVIEW.sql()}, {_LENS_VERSION.sql()}, {_LENS.sql()}{newest_columns}"  # noqa: S608 - names from the models
+        f"{scoring_column} FROM {t(LensReview)} r "
         f"INNER JOIN {t(LensVersion)} v ON v.id = r.lens_version_id "
         f"INNER JOIN {t(Lens)} l ON l.id = v.lens_id {newest_join}"
         "WHERE r.removed_at IS NULL AND r.workload_id = %s ORDER BY r.position, r.id",
-        [*params, workload if isinstance(workload, int) else workload.pk],
+        [*params, workload_id],
     )
     reviews = []
     a = len(_LENS_REVIEW)
     b = a + len(_LENS_VERSION)
     c = b + len(_LENS)
+    d = c + len(_NEWEST) if with_newest else c
     for row in rows:
         review = _LENS_REVIEW.build(row[:a])
         version = _LENS_VERSION.build(row[a:b])
         version.lens = _LENS.build(row[b:c])
         review.lens_version = version
         if with_newest:
-            review.newest_version = _NEWEST.build(row[c:]) if row[c] is not None else None
+            review.newest_version = _NEWEST.build(row[c:d]) if row[c] is not None else None
+        if in_json:
+            review.answer_scoring = {
+                scoring.answer_key(pillar_ref, question_ref): scoring.AnswerState(
+                    selected=frozenset(selected or ()),
+                    is_applicable=bool(applicable),
+                    practices_not_applicable=frozenset(na or ()),
+                )
+                for pillar_ref, question_ref, selected, applicable, na in row[d] or ()
+            }
         reviews.append(review)
+    if with_scoring and not in_json:
+        states = scoring_states(r.pk for r in reviews)
+        for review in reviews:
+            review.answer_scoring = states.get(review.pk, {})
     return reviews
 
 

@@ -207,9 +207,8 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
     for the banks of versions not yet in the process's bank cache. Only the risks are scored
     (``scoring.question_risks``), not each practice or the plan."""
-    lens_reviews = selectors.active_lens_reviews(workload, with_newest=True)
+    lens_reviews = selectors.active_lens_reviews(workload, with_newest=True, with_scoring=True)
     banks = selectors.banks(r.lens_version_id for r in lens_reviews)
-    answers = selectors.scoring_states(r.pk for r in lens_reviews)
     href = _question_href(workload.pk)
     items = []
     lenses = []
@@ -217,7 +216,7 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
     for lens_review in lens_reviews:
         version = lens_review.lens_version
         bank = banks[version.pk]
-        risks = scoring.question_risks(bank.scoring_bank, answers.get(lens_review.pk, {}))
+        risks = scoring.question_risks(bank.scoring_bank, lens_review.answer_scoring)
         for risk, row in zip(risks, bank.questions, strict=True):
             number += 1
             items.append(

@@ -110,3 +110,54 @@ def test_worker_and_web_side_write_the_sqlite_file_at_once_through_the_filesyste
     finally:
         os.killpg(worker.pid, 9)
         worker.wait(timeout=10)
+
+
+ANSWER_PATH = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from questions.banks import load_rel_bank
+from questions.models import Question
+from reviews.models import ImprovementItem, Membership, Team
+from reviews.services.counts import counts_recompute
+from reviews.services.workloads import workload_create
+from tests.factories import UserFactory
+assert connection.vendor == "sqlite"
+version = load_rel_bank()
+team = Team.objects.create(name="Local")
+user = UserFactory(username="local-architect")
+Membership.objects.create(user=user, team=team, role="architect")
+workload = workload_create(team=team, user=user, data={"name": "Local"}, lens_version=version)
+questions = Question.objects.filter(pillar__version=version).order_by("pillar__order", "order")
+question = questions.first()
+refs = [c.ref for c in question.choices.order_by("order") if not c.is_none]
+client = Client()
+client.force_login(user)
+url = reverse("reviews:question", args=[workload.pk, question.pk])
+assert client.get(url).status_code == 200
+# Three saves: the first creates items, the next ones resolve and reopen them.
+for n, selected in enumerate([[refs[0]], [refs[1]], [refs[0]]]):
+    response = client.post(url, {"version": n, "selected": selected}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Saved" in response.content.decode(), response.content
+items = {i.practice_ref: i.resolved_at is None for i in ImprovementItem.objects.all()}
+assert items[refs[0]] is False and items[refs[1]] is True, items
+assert counts_recompute(fix=False) == []
+page = client.get(url).content.decode()
+assert f"1 of {questions.count()} answered" in page, page[:500]
+print("answer path ok")
+"""
+
+
+def test_the_answer_path_on_sqlite(tmp_path):
+    """The save's other write path (the ORM's, in a transaction), the items it moves and the
+    navigation's two queries, as `make run` serves them."""
+    env = _local_env(tmp_path)
+    env["ARCHREVIEW_TESTING"] = "1"  # the static files as the tests serve them (no manifest)
+    env["ALLOWED_HOSTS"] = "testserver"
+    done = _python(env, "-c", ANSWER_PATH)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "answer path ok" in done.stdout

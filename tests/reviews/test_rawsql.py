@@ -154,6 +154,47 @@ def test_lens_reviews_answers_and_newest_versions_read_as_the_orm_reads_them():
     assert newer_versions(selectors.active_lens_reviews(workload)) == [(reviews[0], newer)]
 
 
+def test_lens_reviews_with_their_answers_read_as_scoring_states(django_assert_num_queries):
+    membership, workload, first, second = _two_lens_workload()
+
+    def save(question, **data):
+        answer_save(
+            workload=workload,
+            question=question,
+            data=data,
+            expected_version=0,
+            user=membership.user,
+        )
+
+    refs = [c.ref for c in _question(first).choices.order_by("order") if not c.is_none]
+    save(
+        _question(first),
+        selected=[refs[0], refs[2]],
+        choices_not_applicable={refs[1]: {"reason": "OTHER", "note": ""}},
+    )
+    none = _question(first, 1).choices.get(is_none=True).ref
+    save(_question(first, 1), selected=[none])
+    save(_question(second, 2), is_applicable=False, reason="OUT_OF_SCOPE")
+    # An answer to another version's question (as an upgrade leaves them): not current.
+    review = LensReview.objects.get(workload=workload, lens_version=first)
+    Answer.objects.create(lens_review=review, question=_question(second), selected=["x"])
+
+    ids = [r.pk for r in selectors.active_lens_reviews(workload)]
+    expected = selectors.scoring_states(ids)
+    assert len(expected[ids[0]]) == 2 and len(expected[ids[1]]) == 1
+    for with_newest in (False, True):
+        with django_assert_num_queries(1):  # PostgreSQL: the answers in the same query
+            reviews = selectors.active_lens_reviews(
+                workload, with_newest=with_newest, with_scoring=True
+            )
+        assert {r.pk: r.answer_scoring for r in reviews} == expected
+        assert [hasattr(r, "newest_version") for r in reviews] == [with_newest] * 2
+    # A workload with no answer at all: empty readings, not None.
+    other = factories.WorkloadFactory(team=membership.team, lens_version=first)
+    (empty,) = selectors.active_lens_reviews(other, with_scoring=True)
+    assert empty.answer_scoring == {}
+
+
 @pytest.mark.parametrize(
     ("name", "args"),
     [
