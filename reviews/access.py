@@ -28,6 +28,7 @@ Only admins grant or take away the admin role, or change an admin's membership
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -145,7 +146,7 @@ _TEAM = rawsql.Columns(Team, "t")
 _ANSWER = rawsql.Columns(Answer, "a")
 
 
-def _locating_sql(with_answer: bool) -> str:
+def _locating_sql(with_answer: bool, extra: str = "") -> str:
     t = rawsql.table
     answer_columns = f", {_ANSWER.sql()}" if with_answer else ""
     answer_join = (
@@ -155,7 +156,7 @@ def _locating_sql(with_answer: bool) -> str:
     )
     return (
         f"SELECT {_WORKLOAD.sql()}, {_TEAM.sql()}, m.role, lr.id, lr.lens_version_id"  # noqa: S608 - names from the models, values bound
-        f"{answer_columns} FROM {t(Workload)} w "
+        f"{answer_columns}{', s.*' if extra else ''} FROM {t(Workload)} w "
         f"INNER JOIN {t(Team)} t ON t.id = w.team_id "
         f"LEFT OUTER JOIN {t(Membership)} m ON m.team_id = w.team_id AND m.user_id = %s "
         f"LEFT OUTER JOIN {t(LensReview)} lr ON lr.id = ("
@@ -163,24 +164,41 @@ def _locating_sql(with_answer: bool) -> str:
         f"INNER JOIN {t(Pillar)} p ON p.version_id = r.lens_version_id "
         f"INNER JOIN {t(Question)} q ON q.pillar_id = p.id "
         "WHERE r.workload_id = w.id AND r.removed_at IS NULL AND q.id = %s "
-        f"ORDER BY r.position, r.id LIMIT 1) {answer_join}"
+        f"ORDER BY r.position, r.id LIMIT 1) {answer_join}{extra}"
         "WHERE w.id = %s"
     )
 
 
 def get_workload_for_question_or_404(
-    user, workload_id: int, question_id: int, action: str = VIEW, *, with_answer: bool = False
+    user,
+    workload_id: int,
+    question_id: int,
+    action: str = VIEW,
+    *,
+    with_answer: bool = False,
+    extra: tuple[str, list[Any]] | None = None,
 ) -> Workload:
     """``get_workload_or_404`` for a question's pages, the workload also annotated with the
     active lens review holding question ``question_id`` (``question_lens_review_id``,
     ``question_version_id``; None when none holds it) and, ``with_answer``, that lens review's
     answer to it (``question_answer``, None if there is none). One hand-written query
-    (``rawsql``): the question page and the autosave run it on every request."""
+    (``rawsql``): the question page and the autosave run it on every request.
+
+    ``extra``: a join of the caller's (SQL and its parameters) over the workload ``w`` and
+    that lens review ``lr``, selecting ``s.*``; its columns of every row come back as
+    ``located_extra`` (the autosave reads what its save needs this way)."""
     if not user.is_authenticated or not rawsql.valid_id(workload_id):
         raise Http404("No such workload")
     question_id = question_id if rawsql.valid_id(question_id) else 0
-    params = [user.pk, question_id, *([question_id] if with_answer else []), workload_id]
-    rows = rawsql.fetch(_locating_sql(with_answer), params)
+    extra_sql, extra_params = extra if extra is not None else ("", [])
+    params = [
+        user.pk,
+        question_id,
+        *([question_id] if with_answer else []),
+        *extra_params,
+        workload_id,
+    ]
+    rows = rawsql.fetch(_locating_sql(with_answer, extra_sql), params)
     if not rows:
         raise Http404("No such workload")
     row = rows[0]
@@ -193,9 +211,13 @@ def get_workload_for_question_or_404(
     workload.user_role = role
     workload.question_lens_review_id = lens_review_id  # type: ignore[attr-defined]
     workload.question_version_id = version_id  # type: ignore[attr-defined]
+    located = t + 3
     if with_answer:
-        answer = row[t + 3 :]
+        answer = row[located : located + len(_ANSWER)]
         workload.question_answer = _ANSWER.build(answer) if answer[0] is not None else None  # type: ignore[attr-defined]
+        located += len(_ANSWER)
+    if extra is not None:
+        workload.located_extra = [r[located:] for r in rows]  # type: ignore[attr-defined]
     if not can(user, workload, action, role=role):
         raise PermissionDenied
     return workload

@@ -35,7 +35,7 @@ from api.serializers import (
 from questions.models import Choice, LensVersion, Question
 from reviews import access, loader, selectors
 from reviews.models import Answer, LensReview, Workload
-from reviews.services.answers import AnswerConflict, answer_save
+from reviews.services.answers import AnswerConflict, answer_save, save_read_join
 from reviews.services.lens_reviews import (
     lens_review_add,
     lens_review_remove,
@@ -231,7 +231,12 @@ class QuestionViewSet(_LensReviewScoped):
         active lens review of the workload, in one query, the question with its choices and
         rules from the bank cache: as the page fetches them, so an API save costs the same."""
         workload = access.get_workload_for_question_or_404(
-            self.request.user, self.kwargs["workload_id"], self.kwargs["pk"], action
+            self.request.user,
+            self.kwargs["workload_id"],
+            self.kwargs["pk"],
+            action,
+            # What the save reads, with the access check (as the page does).
+            extra=save_read_join(self.kwargs["pk"]) if action == access.EDIT else None,
         )
         question = None
         if workload.question_lens_review_id == self.kwargs["lens_review_id"]:
@@ -298,6 +303,7 @@ class QuestionViewSet(_LensReviewScoped):
                 data=values.validated_data,
                 expected_version=expected if expected is not None else -1,
                 user=request.user,
+                preread=getattr(workload, "located_extra", None),
             )
         except ValidationError as error:
             return validation_problem(_field_errors(error, _ERROR_FIELDS))

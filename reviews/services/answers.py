@@ -2,14 +2,17 @@
 
 A save costs the same few queries whatever the size of the bank or the number of lenses. The
 question's choices and rules come from the process's bank cache (``selectors.bank``). Then, on
-PostgreSQL, two statements: one locks the workload row and reads the lens review, the stored
-counts, the current answer and the question's improvement items (``_lock_and_read``); one
-writes the answer, its history row and the lens review's and workload's counts and stamps
-(``_write_postgresql``). Improvement items cost queries only when they move
-(``items.item_sync_question``: their writes, one INSERT of the audit rows, and the webhook
-endpoints when the team has any, for the item events and ``workload.risk_changed`` together).
-Other databases write in four statements (``_write_orm``). The risk of the one question that
-changed moves the stored counts; nothing is rescored.
+PostgreSQL, two statements: one reads the lens review, the stored counts, the current answer
+and the question's improvement items (``_read``; the page and the API add it to their access
+check's query with ``save_read_join``, so it costs nothing more), and one writes everything
+(``_write_postgresql``): it locks the workload and the lens review, then writes the answer only
+if it is still the version read, its history row, the lens review's and workload's counts and
+stamps, the items it resolves or reopens and their audit rows. A statement is its own
+transaction, so a save needs no BEGIN or COMMIT. New or re-rated items (an INSERT, an UPDATE
+each) and webhook events (one endpoint query, a delivery and an outbox row per interested
+endpoint) follow in the same transaction when there are any. Other databases write in four
+statements inside a transaction (``_write_orm``), the items after. The risk of the one question
+that changed moves the stored counts; nothing is rescored.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.utils import timezone
 from accounts.audit import audit_events
 from accounts.models import AuditEvent
 from config import rawsql
-from questions.models import Choice, Question
+from questions.models import Choice, Pillar, Question
 from reviews import scoring, selectors
 from reviews.answer_state import AnswerState
 from reviews.audit_actions import ItemAction
@@ -249,17 +252,10 @@ _ITEM_FIELDS = (
 )
 
 
-def _read(*, workload: Workload, version_id: int, question: Question) -> _Read | None:
-    """In one statement: the workload's active lens review of ``version_id``, the stored counts,
-    the number of active lenses, the pillar's answered questions, whether the team has webhook
-    endpoints, the current answer and the question's improvement items (one row per item). None
-    when no active lens review of the workload uses that version.
-
-    Nothing is locked: the write (``_write_postgresql``) locks the workload and the lens review
-    and writes only if the answer is still the version read here and the lens review still
-    active (the answer's version moves on every change, so an answer read here and unchanged at
-    the write is the answer the counts' and items' changes were computed from).
-    """
+def _read_parts() -> tuple[str, str]:
+    """What ``_read`` selects and the joins it needs besides the workload ``w`` and the lens
+    review ``lr``: the question ``sq`` (its id a parameter) with its pillar, the answer, the
+    items and their owners."""
     counts = [count_field(risk) for risk in Risk]
     columns = ", ".join(
         [f"lr.{c}" for c in counts]
@@ -267,36 +263,71 @@ def _read(*, workload: Workload, version_id: int, question: Question) -> _Read |
         + [f"a.{f}" for f in _ANSWER_FIELDS]
         + [f"i.{f}" for f in _ITEM_FIELDS]
     )
-    user_model = get_user_model()
+    t = rawsql.table
     # Identifiers come from our models; every value is a parameter. The endpoint rule is
     # webhooks.services.webhook_events_emit's (active, for every team or for this one).
-    sql = f"""SELECT lr.id, {columns}, u.username,
-        (SELECT COUNT(*) FROM {rawsql.table(LensReview)} o
+    select = f"""lr.id, {columns}, u.username,
+        (SELECT COUNT(*) FROM {t(LensReview)} o
           WHERE o.workload_id = w.id AND o.removed_at IS NULL),
-        (SELECT COUNT(*) FROM {rawsql.table(Answer)} pa
-          JOIN {rawsql.table(Question)} pq ON pq.id = pa.question_id
-          WHERE pa.lens_review_id = lr.id AND pq.pillar_id = %s
+        (SELECT COUNT(*) FROM {t(Answer)} pa
+          JOIN {t(Question)} pq ON pq.id = pa.question_id
+          WHERE pa.lens_review_id = lr.id AND pq.pillar_id = sq.pillar_id
             AND (NOT pa.is_applicable OR pa.selected <> '[]')),
-        EXISTS (SELECT 1 FROM {rawsql.table(Endpoint)} e
-          WHERE e.is_active AND (e.team_id IS NULL OR e.team_id = w.team_id))
-        FROM {rawsql.table(Workload)} w
-        JOIN {rawsql.table(LensReview)} lr ON lr.workload_id = w.id AND lr.removed_at IS NULL
-          AND lr.lens_version_id = %s
-        LEFT JOIN {rawsql.table(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = %s
-        LEFT JOIN {rawsql.table(ImprovementItem)} i ON i.lens_review_id = lr.id
-          AND i.pillar_ref = %s AND i.question_ref = %s
-        LEFT JOIN {rawsql.table(user_model)} u ON u.id = i.owner_id
-        WHERE w.id = %s"""  # noqa: S608
-    params: list[Any] = [
-        question.pillar_id,
-        version_id,
-        question.pk,
-        question.pillar.ref,
-        question.ref,
-        workload.pk,
-    ]
-    rows = rawsql.fetch(sql, params)
-    if not rows:
+        EXISTS (SELECT 1 FROM {t(Endpoint)} e
+          WHERE e.is_active AND (e.team_id IS NULL OR e.team_id = w.team_id))"""  # noqa: S608
+    joins = f"""JOIN {t(Pillar)} sp ON sp.id = sq.pillar_id
+        LEFT JOIN {t(Answer)} a ON a.lens_review_id = lr.id AND a.question_id = sq.id
+        LEFT JOIN {t(ImprovementItem)} i ON i.lens_review_id = lr.id
+          AND i.pillar_ref = sp.ref AND i.question_ref = sq.ref
+        LEFT JOIN {t(get_user_model())} u ON u.id = i.owner_id"""
+    return select, joins
+
+
+def save_read_join(question_id: int) -> tuple[str, list[Any]] | None:
+    """``_read``'s reading as a join that ``access.get_workload_for_question_or_404`` adds to
+    its own query (``extra``), which has the workload and the located lens review: a save then
+    costs one query less. PostgreSQL only (a LATERAL join); None elsewhere."""
+    if rawsql.vendor() != "postgresql":
+        return None
+    question_id = question_id if rawsql.valid_id(question_id) else 0
+    select, joins = _read_parts()
+    sql = (
+        f"LEFT JOIN LATERAL (SELECT {select} FROM {rawsql.table(Question)} sq {joins} "  # noqa: S608 - names from the models
+        "WHERE sq.id = %s) s ON TRUE "
+    )
+    return sql, [question_id]
+
+
+def _read(
+    *,
+    workload: Workload,
+    version_id: int,
+    question: Question,
+    rows: list[tuple[Any, ...]] | None = None,
+) -> _Read | None:
+    """In one statement: the workload's active lens review of ``version_id``, the stored counts,
+    the number of active lenses, the pillar's answered questions, whether the team has webhook
+    endpoints, the current answer and the question's improvement items (one row per item). None
+    when no active lens review of the workload uses that version. ``rows``: what
+    ``save_read_join`` read already, with the access check (no query then).
+
+    Nothing is locked: the write (``_write_postgresql``) locks the workload and the lens review
+    and writes only if the answer is still the version read here and the lens review still
+    active (the answer's version moves on every change, so an answer read here and unchanged at
+    the write is the answer the counts' and items' changes were computed from).
+    """
+    counts = [count_field(risk) for risk in Risk]
+    user_model = get_user_model()
+    if rows is None:
+        select, joins = _read_parts()
+        sql = f"""SELECT {select}
+            FROM {rawsql.table(Workload)} w
+            JOIN {rawsql.table(LensReview)} lr ON lr.workload_id = w.id
+              AND lr.removed_at IS NULL AND lr.lens_version_id = %s
+            JOIN {rawsql.table(Question)} sq ON sq.id = %s {joins}
+            WHERE w.id = %s"""  # noqa: S608
+        rows = rawsql.fetch(sql, [version_id, question.pk, workload.pk])
+    if not rows or rows[0][0] is None:
         return None
     first = list(rows[0])
     lens_review_id = first.pop(0)
@@ -547,12 +578,15 @@ def answer_save(
     data: dict[str, Any],
     expected_version: int,
     user,
+    preread: list[tuple[Any, ...]] | None = None,
 ) -> SaveResult:
     """Store ``data`` as the answer if nobody saved since ``expected_version``.
 
     The answer belongs to the workload's active lens review of the question's lens version.
     Raises ``ValidationError`` (nothing changed) or ``AnswerConflict`` carrying the answer as
-    the other person saved it (nothing changed either).
+    the other person saved it (nothing changed either). ``preread``: the rows ``save_read_join``
+    added to the access check of this workload and question (the save reads nothing more before
+    its write).
     """
     version_id = question.pillar.version_id
     bank = selectors.bank(version_id)
@@ -562,9 +596,10 @@ def answer_save(
     )
     now = timezone.now()
 
-    def attempt() -> SaveResult:
+    def attempt(rows: list[tuple[Any, ...]] | None = None) -> SaveResult:
         save = functools.partial(
             _save,
+            rows=rows,
             workload=workload,
             question=question,
             bank=bank,
@@ -580,7 +615,7 @@ def answer_save(
             return save()
 
     try:
-        result = attempt()
+        result = attempt(preread)
     except IntegrityError:
         # A writer committed a row our read did not see: the answer (SQLite; PostgreSQL's
         # INSERT yields) or an improvement item (``items_backfill``). Nothing was kept; once
@@ -620,10 +655,11 @@ def _save(
     expected_version: int,
     user,
     now,
+    rows: list[tuple[Any, ...]] | None,
 ) -> SaveResult:
     kind = bank.kind
     version_id = bank.version.pk
-    read = _read(workload=workload, version_id=version_id, question=question)
+    read = _read(workload=workload, version_id=version_id, question=question, rows=rows)
     if read is None:
         raise _not_in_review(workload, version_id)
     lens_review_id = read.lens_review_id

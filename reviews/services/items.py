@@ -5,12 +5,12 @@ decides whether the practice is still at risk; people decide who fixes it, by wh
 status. Every change is in the audit trail (``reviews.audit_actions.ItemAction``) and the
 matching webhook events are emitted in the same transaction.
 
-Cost inside ``answer_save`` (``item_sync_question``): the question's items (none when the
-caller read them already: ``answer_save`` does with its lock); only when items move, one
-INSERT for new items, one
-UPDATE per group of resolved / reopened items and one INSERT of every audit row; the webhook
-events go out with the save's own (one endpoint query, skipped when the team has no endpoint,
-plus a delivery and an outbox row per interested endpoint).
+Cost inside ``answer_save`` (``item_changes_question``, ``item_changes_store``): nothing to read
+(the save read the question's items); on PostgreSQL the items it resolves or reopens, and their
+audit rows, are part of the save's one write; new items cost one INSERT and their audit rows
+another, each re-rated item an UPDATE; the webhook events go out with the save's own (one
+endpoint query, skipped when the team has no endpoint, plus a delivery and an outbox row per
+interested endpoint).
 """
 
 from __future__ import annotations

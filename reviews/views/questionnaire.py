@@ -30,7 +30,13 @@ from reviews.forms import AnswerForm, describe_state
 from reviews.http import AppRequest
 from reviews.labels import QUESTION_STATE_LABELS, RISK_LABELS
 from reviews.models import Answer, AnswerChange, LensReview, Workload
-from reviews.services.answers import AnswerConflict, Progress, SaveResult, answer_save
+from reviews.services.answers import (
+    AnswerConflict,
+    Progress,
+    SaveResult,
+    answer_save,
+    save_read_join,
+)
 from reviews.services.lens_reviews import newer_versions
 from reviews.templatetags.questionnaire_nav import autosave_response
 from reviews.views.lenses import LensAddForm
@@ -241,13 +247,24 @@ def navigation_for(workload: Workload, current: int | None = None) -> Navigation
 
 
 def _located(
-    request: AppRequest, workload_id: int, question_id: int, action: str, with_answer=False
+    request: AppRequest,
+    workload_id: int,
+    question_id: int,
+    action: str,
+    with_answer=False,
+    for_save=False,
 ):
     """The workload (access-checked, 404/403) and the question if it is in one of the
     workload's active lens reviews (else None), with its choices and rules: one query (which
-    also reads the answer, ``with_answer``), the question from the bank cache."""
+    also reads the answer, ``with_answer``, or what a save reads, ``for_save``: the workload's
+    ``located_extra``), the question from the bank cache."""
     workload = access.get_workload_for_question_or_404(
-        request.user, workload_id, question_id, action, with_answer=with_answer
+        request.user,
+        workload_id,
+        question_id,
+        action,
+        with_answer=with_answer,
+        extra=save_read_join(question_id) if for_save else None,
     )
     return workload, selectors.question_located(workload, question_id)
 
@@ -380,8 +397,9 @@ def _saved_only_response(
 @login_required
 def question_page(request: AppRequest, workload_id: int, question_id: int) -> HttpResponse:
     action = access.EDIT if request.method == "POST" else access.VIEW
+    posted = request.method == "POST"
     workload, question = _located(
-        request, workload_id, question_id, action, with_answer=request.method != "POST"
+        request, workload_id, question_id, action, with_answer=not posted, for_save=posted
     )
     if question is None:
         return _wrong_lens(request, workload)
@@ -405,6 +423,7 @@ def question_page(request: AppRequest, workload_id: int, question_id: int) -> Ht
                     data=form.answer_data(),
                     expected_version=expected,
                     user=request.user,
+                    preread=getattr(workload, "located_extra", None),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)

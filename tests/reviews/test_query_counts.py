@@ -112,12 +112,12 @@ def test_question_page_builds_the_bank_once_per_process(setup, django_assert_num
 
 
 # A save as production sends it (tests.queries.production_queries: without the savepoint that
-# only exists inside the test's transaction): session, user, the workload with the role and the
-# lens review holding the question; then answer_save's two statements: the read of the lens
-# review, counts, answer and the question's items; one write that locks the workload and the
-# lens review and writes the answer, its history row, the counts and stamps, the items it
-# resolves or reopens and their audit rows.
-SAVE_QUERIES = 5
+# only exists inside the test's transaction): session, user; the workload with the role and the
+# lens review holding the question, which also reads what the save needs (the stored counts,
+# the answer, the question's items: answers.save_read_join); then answer_save's one write that
+# locks the workload and the lens review and writes the answer, its history row, the counts and
+# stamps, the items it resolves or reopens and their audit rows.
+SAVE_QUERIES = 4
 # Improvement items created by the save (reviews.services.items.item_changes_store), only when
 # the answer puts a practice at risk that had no item; here two practices are unticked and one
 # ticked: one INSERT of the two new items and one INSERT of their audit rows (the third item's

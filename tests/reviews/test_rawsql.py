@@ -195,6 +195,93 @@ def test_lens_reviews_with_their_answers_read_as_scoring_states(django_assert_nu
     assert empty.answer_scoring == {}
 
 
+def _reading(read) -> dict:
+    """A save's reading (answers._Read) as plain values: the columns it reads."""
+    from reviews.services.answers import _ANSWER_FIELDS, _ITEM_FIELDS
+
+    def columns(instance, names):
+        return {name: getattr(instance, name) for name in names}
+
+    return {
+        **{k: v for k, v in vars(read).items() if k not in ("answer", "items")},
+        "answer": columns(read.answer, _ANSWER_FIELDS) if read.answer else None,
+        "items": [
+            (columns(i, _ITEM_FIELDS), i.owner.username if i.owner_id else None) for i in read.items
+        ],
+    }
+
+
+def test_what_a_save_reads_with_the_access_check_equals_its_own_read(
+    django_assert_num_queries,
+):
+    from reviews.models import ImprovementItem
+    from reviews.services import answers
+
+    membership, workload, first, second = _two_lens_workload()
+    factories.EndpointFactory(team=membership.team)
+    user = membership.user
+    for version, n in ((first, 0), (first, 1), (second, 2)):
+        question = selectors.bank(version.pk).questions[n]
+        located = access.get_workload_for_question_or_404(
+            user, workload.pk, question.pk, access.EDIT, extra=answers.save_read_join(question.pk)
+        )
+        own = answers._read(workload=workload, version_id=version.pk, question=question)
+        with django_assert_num_queries(0):
+            joined = answers._read(
+                workload=workload,
+                version_id=version.pk,
+                question=question,
+                rows=located.located_extra,
+            )
+        assert _reading(joined) == _reading(own)
+        if n == 0:
+            assert own.answer is None and own.items == [] and own.webhooks
+            refs = [c.ref for c in question.choices.all() if not c.is_none]
+            answer_save(
+                workload=workload,
+                question=question,
+                data={
+                    "selected": [refs[0]],
+                    "choices_not_applicable": {refs[1]: {"reason": "OTHER", "note": "x"}},
+                },
+                expected_version=0,
+                user=user,
+            )
+            ImprovementItem.objects.filter(practice_ref=refs[2]).update(owner=user)
+            located = access.get_workload_for_question_or_404(
+                user,
+                workload.pk,
+                question.pk,
+                access.EDIT,
+                extra=answers.save_read_join(question.pk),
+            )
+            own = answers._read(workload=workload, version_id=version.pk, question=question)
+            joined = answers._read(
+                workload=workload,
+                version_id=version.pk,
+                question=question,
+                rows=located.located_extra,
+            )
+            reading = _reading(own)
+            assert reading == _reading(joined)
+            assert reading["answer"]["version"] == 1 and len(reading["items"]) == 2
+            assert (refs[2] in str(reading["items"])) and ("user" in str(reading["items"]))
+            assert reading["pillar_answered"] == 1 and reading["lenses"] == 2
+    # A question of no active lens review of the workload: nothing to save against.
+    other = factories.make_bank()
+    stray = selectors.bank(other.pk).questions[0]
+    located = access.get_workload_for_question_or_404(
+        user, workload.pk, stray.pk, access.EDIT, extra=answers.save_read_join(stray.pk)
+    )
+    assert located.question_lens_review_id is None
+    assert (
+        answers._read(
+            workload=workload, version_id=other.pk, question=stray, rows=located.located_extra
+        )
+        is None
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "args"),
     [
