@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from typing import Any
 
@@ -205,6 +207,49 @@ class WorkloadForm(forms.ModelForm):
 REASON_CHOICES = [("", "Choose a reason…"), *NotApplicableReason.choices]
 
 
+def _practice_fields(titles: list[str]) -> dict[str, forms.Field]:
+    """A "not applicable" checkbox, reason and note field per practice (``na_<i>``...)."""
+    # The checkbox and the reason are the same for every practice: one field each, shared
+    # (a field validates; it keeps nothing of the value it cleans).
+    checkbox = forms.BooleanField(required=False, label="Not applicable")
+    reason = forms.ChoiceField(required=False, choices=REASON_CHOICES, label="Reason")
+    fields: dict[str, forms.Field] = {}
+    for i, title in enumerate(titles):
+        fields[f"na_{i}"] = checkbox
+        fields[f"na_{i}_reason"] = reason
+        fields[f"na_{i}_note"] = forms.CharField(
+            required=False,
+            max_length=PRACTICE_NOTE_MAX,
+            label=f"Note on “{title}”",
+            error_messages={
+                "max_length": "A note on a best practice is limited to %(limit_value)d "
+                "characters; this one has %(show_value)d."
+            },
+        )
+    return fields
+
+
+@functools.lru_cache(maxsize=512)
+def _answer_fields(
+    choices: tuple[tuple[str, str, bool], ...], bound: bool
+) -> dict[str, forms.Field]:
+    """An ``AnswerForm``'s fields for a question's choices ((ref, title, is none) in bank
+    order), with the practices' "not applicable" fields when ``bound``. Built once per process
+    and shared by every form of that question: a form only reads its fields (validation and
+    rendering keep their state in the form and its bound fields), and each form gets its own
+    dict of them."""
+    fields = copy.deepcopy(AnswerForm.base_fields)
+    selected = fields["selected"]
+    assert isinstance(selected, forms.MultipleChoiceField)
+    # Refs outside the bank are accepted here and refused by the service with a message naming
+    # them, so the form and the service agree on one wording.
+    selected.valid_value = lambda value: True  # type: ignore[method-assign]
+    selected.choices = [(ref, title) for ref, title, _ in choices]
+    if bound:
+        fields.update(_practice_fields([title for _, title, is_none in choices if not is_none]))
+    return fields
+
+
 class AnswerForm(forms.Form):
     """Built from the question's rows: one checkbox per best practice with its own
     "not applicable" reason and note, plus the question-level fields."""
@@ -250,41 +295,26 @@ class AnswerForm(forms.Form):
     def __init__(
         self, *args: Any, question: Question, choices: list[Choice], **kwargs: Any
     ) -> None:
+        # The fields come from a per-process cache (``_answer_fields``), not from a deep copy
+        # of the declared ones per form: an autosave builds a form on every change the user
+        # makes, and copying and building a dozen fields was most of its form's cost.
+        self.base_fields = {}  # type: ignore[misc]  # this instance: BaseForm copies none
         super().__init__(*args, **kwargs)
+        del self.base_fields
         self.question = question
         self.choices = choices
         self.practices = [c for c in choices if not c.is_none]
         self.none_choice = next((c for c in choices if c.is_none), None)
-        # Refs outside the bank are accepted here and refused by the service with a message
-        # naming them, so the form and the service agree on one wording.
-        selected = self.fields["selected"]
-        assert isinstance(selected, forms.MultipleChoiceField)
-        selected.valid_value = lambda value: True  # type: ignore[method-assign]
-        selected.choices = [(c.ref, c.title) for c in choices]
         self.rows = [(choice, f"na_{i}") for i, choice in enumerate(self.practices)]
         # Each practice's "not applicable" fields validate what a browser sends; a form shown for
         # the first time is drawn from its initial values ({% practice_rows %}) without them.
-        if self.is_bound:
-            self.add_practice_fields()
+        self.fields = dict(
+            _answer_fields(tuple((c.ref, c.title, c.is_none) for c in choices), self.is_bound)
+        )
 
     def add_practice_fields(self) -> None:
         """A "not applicable" checkbox, reason and note field per practice."""
-        # The checkbox and the reason are the same for every practice: one field each, shared
-        # (a field validates; it keeps nothing of the value it cleans).
-        checkbox = forms.BooleanField(required=False, label="Not applicable")
-        reason = forms.ChoiceField(required=False, choices=REASON_CHOICES, label="Reason")
-        for choice, na in self.rows:
-            self.fields[na] = checkbox
-            self.fields[f"{na}_reason"] = reason
-            self.fields[f"{na}_note"] = forms.CharField(
-                required=False,
-                max_length=PRACTICE_NOTE_MAX,
-                label=f"Note on “{choice.title}”",
-                error_messages={
-                    "max_length": "A note on a best practice is limited to %(limit_value)d "
-                    "characters; this one has %(show_value)d."
-                },
-            )
+        self.fields.update(_practice_fields([c.title for c in self.practices]))
 
     def with_answer_initial(self, answer: Answer | None) -> AnswerForm:
         state = AnswerState.from_model(answer)

@@ -15,7 +15,7 @@ from html import escape as _escape
 
 from django import template
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -149,7 +149,7 @@ def autosave_response(saved, version: int) -> SafeString:
     changed: the progress, the question's state in the side navigation, its pillar's and (with
     several lenses) its lens's counts. ``saved`` is the view's ``SavedCounters``."""
     tz = timezone.get_current_timezone() if settings.USE_TZ else None
-    at = dateformat.format(datetime.now(tz=tz), "H:i:s")
+    at = datetime.now(tz=tz).strftime("%H:%M:%S")  # {% now "H:i:s" %}
     parts = [
         '<div id="save-status" class="save-status mb-3" role="status" aria-live="polite" '
         'data-state="saved">\n<span class="text-success fw-semibold">✓ Saved</span>\n'

@@ -69,3 +69,32 @@ def test_practice_rows_escape_every_value_and_mark_the_state():
     assert 'id="id_na_1" data-na data-na-practice checked>' in html
     assert '<option value="OTHER" selected>' in html
     assert html.count(" hidden>") == 1  # the first practice's reason and note stay hidden
+
+
+def test_answer_forms_share_their_fields_but_not_their_field_lists():
+    version = factories.make_bank(questions=2, practices=3)
+    first, second = selectors.bank(version.pk).questions[:2]
+    a, b = _form(first), _form(first)
+    assert a.fields is not b.fields and a.fields["notes"] is b.fields["notes"]
+    a.add_practice_fields()  # one form's own list: the other one's is as it was
+    assert "na_0_note" in a.fields and "na_0_note" not in b.fields
+    assert [ref for ref, _ in _form(second).fields["selected"].choices] == [
+        c.ref for c in second.choices.all()
+    ]
+    choices = list(first.choices.all())
+    refs = [c.ref for c in choices]
+    bad = AnswerForm(
+        {"version": "x", "selected": [refs[0]], "na_0_note": "n" * 300},
+        question=first,
+        choices=choices,
+    )
+    assert not bad.is_valid() and {"version", "na_0_note"} <= set(bad.errors)
+    # A form validated after it keeps none of that: its own data, its own errors.
+    good = AnswerForm(
+        {"version": "2", "selected": [refs[1]], "na_0_note": "fine"},
+        question=first,
+        choices=choices,
+    )
+    assert good.is_valid(), good.errors
+    assert good.cleaned_data["selected"] == [refs[1]] and good.cleaned_data["version"] == 2
+    assert good.cleaned_data["na_0_note"] == "fine"
