@@ -2,7 +2,7 @@
 
     make bench                      # every bench script
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/archreview_bench SECRET_KEY=bench-only \
-        ARCHREVIEW_TESTING=1 .venv/bin/python bench/bench_http.py --rounds 3 --seconds 3
+        ARCHREVIEW_TESTING=1 .venv/bin/python bench/bench_http.py   # 5 rounds of 3 s
 
 Builds a scratch PostgreSQL database beside DATABASE_URL's (its name + ``_http``, re-created
 each run and dropped at the end): the REL 3-5 bank and three imported lenses, 10 architects
@@ -509,7 +509,7 @@ def load() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per figure per round")
     parser.add_argument("--workloads", type=int, default=10_000, help="dashboard's big team")
     parser.add_argument("--dashboard-requests", type=int, default=15, help="per size per round")
