@@ -177,10 +177,10 @@ def test_answer_save_costs_the_same_whatever_the_number_of_lenses():
         with CaptureQueriesContext(connection) as ctx:
             _save_direct(workload, question, membership.user)
         costs.append(len(production_queries(ctx.captured_queries)))
-    # As production sends it (no test-transaction savepoint): the workload lock that reads the
-    # lens review, counts, answer and items; one write of the answer (an INSERT), its history and
-    # the counts; then the improvement items of the three practices left at risk: one INSERT, one
-    # INSERT of their audit rows.
+    # As production sends it (no test-transaction savepoint): the read of the lens review,
+    # counts, answer and items; one write that locks the workload and writes the answer (an
+    # INSERT), its history and the counts; then the improvement items of the three practices left
+    # at risk: one INSERT, one INSERT of their audit rows.
     assert costs == [4, 4]
 
 
