@@ -98,11 +98,9 @@ class Converter:
         self.col = field.get_col(model._meta.db_table)
         self._converters: dict[str, list[Any]] = {}
 
-    def __call__(self, value: Any, using: str = "default") -> Any:
-        return self.reader(using)(value)
-
     def reader(self, using: str = "default") -> Callable[[Any], Any]:
-        """The conversion as a plain function of the value, for a loop over many rows."""
+        """The conversion as a plain function of the value, bound to the connection once for a
+        loop over many rows."""
         connection = connections[using]
         converters = self._converters.get(connection.vendor)
         if converters is None:

@@ -252,10 +252,11 @@ _ITEM_FIELDS = (
 )
 
 
+@functools.cache
 def _read_parts() -> tuple[str, str]:
     """What ``_read`` selects and the joins it needs besides the workload ``w`` and the lens
     review ``lr``: the question ``sq`` (its id a parameter) with its pillar, the answer, the
-    items and their owners."""
+    items and their owners. Built once per process: every save uses it."""
     counts = [count_field(risk) for risk in Risk]
     columns = ", ".join(
         [f"lr.{c}" for c in counts]

@@ -210,9 +210,9 @@ def _question_href(workload_id: int) -> Callable[[int], str]:
 
 def navigation_for(workload: Workload, current: int | None = None) -> Navigation:
     """Every question of the workload's active lens reviews, lens by lens, with its state and
-    risk: 2 queries whatever the number of lenses (the lens reviews, their answers), plus 5
-    for the banks of versions not yet in the process's bank cache. Only the risks are scored
-    (``scoring.question_risks``), not each practice or the plan."""
+    risk: 1 query whatever the number of lenses (the lens reviews with their answers; 2 on
+    SQLite), plus 5 for the banks of versions not yet in the process's bank cache. Only the
+    risks are scored (``scoring.question_risks``), not each practice or the plan."""
     lens_reviews = selectors.active_lens_reviews(workload, with_newest=True, with_scoring=True)
     banks = selectors.banks(r.lens_version_id for r in lens_reviews)
     href = _question_href(workload.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -218,26 +219,34 @@ def _while_locked(change, *, ready: threading.Event, errors: list[BaseException]
         connection.close()
 
 
+@contextlib.contextmanager
+def _held_by(change):
+    """Run ``change`` in another connection that keeps the workload locked until a save inside
+    the block waits for it; afterwards, that connection finished without an error."""
+    ready, errors = threading.Event(), []
+    holder = threading.Thread(
+        target=_while_locked, args=(change,), kwargs={"ready": ready, "errors": errors}
+    )
+    holder.start()
+    assert ready.wait(20)
+    yield
+    holder.join(30)
+    assert not errors, errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_lens_removed_while_a_save_waits_for_the_lock_stops_the_save():
     alice, bob, workload, question = _team_of_two()
     lens_review_add(workload=workload, lens_version=factories.make_bank(), user=alice)
     review = LensReview.objects.get(workload=workload, lens_version=version_of(workload))
     counts_before = Workload.objects.get(pk=workload.pk).counts
-    ready, errors = threading.Event(), []
-    remover = threading.Thread(
-        target=_while_locked,
-        args=(lambda: lens_review_remove(lens_review=review, user=bob),),
-        kwargs={"ready": ready, "errors": errors},
-    )
-    remover.start()
-    assert ready.wait(20)
     # The save reads the lens review as still active (the removal is not committed), then its
     # write waits for the workload lock and finds the lens review gone.
-    with pytest.raises(ValidationError) as raised:
+    with (
+        _held_by(lambda: lens_review_remove(lens_review=review, user=bob)),
+        pytest.raises(ValidationError) as raised,
+    ):
         _save(alice, workload, question, ["q0_c0"], 0)
-    remover.join(30)
-    assert not errors, errors
     assert raised.value.error_list[0].code == "other_lens"
     assert not Answer.objects.exists() and not ImprovementItem.objects.exists()
     assert Workload.objects.get(pk=workload.pk).counts != counts_before  # the removal's own
@@ -248,20 +257,13 @@ def test_a_lens_removed_while_a_save_waits_for_the_lock_stops_the_save():
 def test_a_save_committed_while_another_waits_for_the_lock_makes_it_a_conflict():
     alice, bob, workload, question = _team_of_two()
     _save(alice, workload, question, ["q0_c0"], 0)
-    ready, errors = threading.Event(), []
-    other = threading.Thread(
-        target=_while_locked,
-        args=(lambda: _save(bob, workload, question, ["q0_c1"], 1),),
-        kwargs={"ready": ready, "errors": errors},
-    )
-    other.start()
-    assert ready.wait(20)
     # Alice read version 1 (Bob's save is not committed); her write waits for Bob's lock, then
     # finds version 2: a conflict carrying Bob's answer, and nothing of hers written.
-    with pytest.raises(AnswerConflict) as raised:
+    with (
+        _held_by(lambda: _save(bob, workload, question, ["q0_c1"], 1)),
+        pytest.raises(AnswerConflict) as raised,
+    ):
         _save(alice, workload, question, ["q0_c2"], 1)
-    other.join(30)
-    assert not errors, errors
     assert raised.value.current.selected == ["q0_c1"]
     answer = Answer.objects.get()
     assert answer.version == 2 and answer.selected == ["q0_c1"]
