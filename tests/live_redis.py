@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -50,10 +51,15 @@ class RedisServer:
         raise RuntimeError(f"redis-server on port {self.port} did not answer in {timeout} s")
 
     def stop(self) -> None:
-        """Gone at once, as a crashed broker: SIGKILL, no save."""
+        """Gone at once, as a crashed broker: SIGKILL, no save (a paused server too)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Frozen (SIGSTOP): connections stay open and every command waits for an answer."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
 
     def ping(self) -> bool:
         with (

@@ -5,6 +5,7 @@ Celery workers, PostgreSQL, WeasyPrint); deadlines below are waits, not timings.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -146,6 +147,9 @@ def _request_and_wait_until_rendering(client_for, worker) -> Report:
     return report
 
 
+RENDER_SUCCEEDED = re.compile(r"Task reviews\.tasks\.render_report\[[^]]+\] succeeded")
+
+
 def _assert_ready_once(report: Report, media_root, worker, *, attempts: int) -> None:
     report.refresh_from_db()
     assert report.status == Report.Status.READY
@@ -232,3 +236,38 @@ def test_a_ten_second_database_outage_mid_render_ends_ready_once_it_is_back(
     report.refresh_from_db()
     assert report.attempts >= 2, worker.log_text()  # the interrupted attempt was counted
     assert [p.name for p in media_root.rglob("*.pdf")] == [f"report-{report.pk}.pdf"]
+
+
+def test_a_broker_that_dies_while_the_worker_acknowledges_a_render_leaves_the_worker_running(
+    redis_server, worker_factory, client_for, media_root
+):
+    """Redis dies while the worker is acknowledging a finished render and also waiting on the
+    queue (two pool children: it asks for more work while one renders). Celery 5.7 then closed
+    a connection it had already torn down and exited on the AttributeError (config/worker.py).
+    """
+    worker = worker_factory().start(pool="prefork", concurrency=2, beat=True, env=LEASES)
+    report = _request_and_wait_until_rendering(client_for, worker)
+
+    redis_server.pause()  # the acknowledgement below waits for an answer that never comes
+    worker.wait_until(lambda: _status(report) == "ready", timeout=30)
+    worker.wait_until(lambda: RENDER_SUCCEEDED.search(worker.log_text()), timeout=10)
+    time.sleep(0.5)  # the worker's main process has sent the acknowledgement by now
+    redis_server.stop()
+    worker.wait_until(lambda: "Connection to broker lost" in worker.log_text(), timeout=30)
+    time.sleep(2)  # it has acted on the lost connection: reconnecting, or exited
+    assert worker.is_alive, worker.log_text()
+    assert "Couldn't ack" in worker.log_text()  # the fault this test is about did happen
+
+    redis_server.start()
+    back = time.monotonic()
+    # It reconnects on its own and takes new work: a report requested now is rendered.
+    second = _small_workload()
+    lead = factories.MembershipFactory(team=second.team, role="lead").user
+    client_for(lead).post(reverse("reviews:report_request", args=[second.pk]))
+    worker.wait_until(
+        lambda: Report.objects.filter(workload=second, status="ready").exists(), timeout=30
+    )
+    _report_recovery("broker died during an acknowledgement, back -> next report ready", back)
+    assert worker.is_alive, worker.log_text()
+    report.refresh_from_db()
+    assert report.status == Report.Status.READY and report.attempts == 1, worker.log_text()
