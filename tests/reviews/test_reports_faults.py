@@ -258,7 +258,7 @@ def test_a_broker_that_dies_while_the_worker_acknowledges_a_render_leaves_the_wo
     redis_server.pause()  # the acknowledgement below waits for an answer that never comes
     worker.wait_until(lambda: _status(report) == "ready", timeout=30)
     worker.wait_until(lambda: RENDER_SUCCEEDED.search(worker.log_text()), timeout=10)
-    time.sleep(0.5)  # the worker's main process has sent the acknowledgement by now
+    time.sleep(2)  # the worker's main process has sent the acknowledgement by now, even when busy
     redis_server.stop()
     worker.wait_until(lambda: "Connection to broker lost" in worker.log_text(), timeout=30)
     time.sleep(2)  # it has acted on the lost connection: reconnecting, or exited
